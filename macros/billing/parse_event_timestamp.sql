@@ -1,0 +1,31 @@
+{#-
+    Parse an `occurred_at` text into an instant (TIMESTAMPTZ on DuckDB), or null when the text is
+    not in the accepted ISO-8601 subset (DECISIONLOG D3):
+        YYYY-MM-DD(T| )hh:mm[:ss[.f{1,9}]][Z|±hh|±hhmm|±hh:mm]
+    A value without an offset is wall-clock time in `billing_time_zone`.
+-#}
+{% macro event_timestamp_pattern() -%}
+    ^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$
+{%- endmacro %}
+
+{% macro parse_event_timestamp(text_expression) -%}
+    {{ return(adapter.dispatch('parse_event_timestamp', 'kakao_consult_billing')(text_expression)) }}
+{%- endmacro %}
+
+{% macro default__parse_event_timestamp(text_expression) -%}
+    {{ exceptions.raise_compiler_error(
+        "parse_event_timestamp has no implementation for adapter '" ~ adapter.type() ~ "'"
+    ) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_event_timestamp(text_expression) -%}
+    case
+        when not regexp_full_match({{ text_expression }}, '{{ event_timestamp_pattern() }}')
+            then null
+        when regexp_extract({{ text_expression }}, '{{ event_timestamp_pattern() }}', 4) <> ''
+            then try_cast({{ text_expression }} as timestamptz)
+        else timezone(
+            '{{ kakao_var("billing_time_zone") }}', try_cast({{ text_expression }} as timestamp)
+        )
+    end
+{%- endmacro %}

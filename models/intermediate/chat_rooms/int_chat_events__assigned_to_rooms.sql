@@ -1,0 +1,121 @@
+-- Accepted events placed in chat rooms (DECISIONLOG D8). Per (channel_id, customer_id), in
+-- order of occurred_at then event_id:
+--   * each room_opened starts segment `room_seq`; its room is the segment's room;
+--   * an event belongs to the room while occurred_at < (latest earlier customer activity of the
+--     room: its room_opened or a customer message) + room_expiry_days (end exclusive);
+--   * the first room_left, room_closed or `!종료` message ends the room and belongs to it;
+--   * every later event of the segment, and any event before the first room_opened, is outside.
+
+{%- set expiry_days = kakao_var('room_expiry_days') | int %}
+
+with
+
+accepted as (
+
+    select * from {{ ref('int_chat_events__validated') }}
+    where rejection_reason is null
+
+),
+
+segmented as (
+
+    select
+        *,
+        sum(case when event_type = 'room_opened' then 1 else 0 end) over (
+            partition by channel_id, customer_id
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as room_seq,
+        coalesce(
+            event_type = 'room_opened' or (event_type = 'message' and sender_type = 'customer'),
+            false
+        ) as is_customer_activity,
+        coalesce(
+            event_type in ('room_left', 'room_closed') or (event_type = 'message' and is_end_command),
+            false
+        ) as is_room_end
+
+    from accepted
+
+),
+
+with_prior_activity as (
+
+    select
+        *,
+        max(case when is_customer_activity then occurred_at end) over (
+            partition by channel_id, customer_id, room_seq
+            order by occurred_at, event_id
+            rows between unbounded preceding and 1 preceding
+        ) as prior_customer_activity_at
+
+    from segmented
+
+),
+
+with_expiry as (
+
+    select
+        *,
+        coalesce(
+            occurred_at >= {{ dbt.dateadd('day', expiry_days, 'prior_customer_activity_at') }},
+            false
+        ) as is_after_expiry
+
+    from with_prior_activity
+
+),
+
+located as (
+
+    select
+        *,
+        room_seq > 0
+        and coalesce(sum(case when is_room_end then 1 else 0 end) over (
+            partition by channel_id, customer_id, room_seq
+            order by occurred_at, event_id
+            rows between unbounded preceding and 1 preceding
+        ), 0) = 0
+        and sum(case when is_after_expiry then 1 else 0 end) over (
+            partition by channel_id, customer_id, room_seq
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) = 0 as is_in_room,
+        max(case when event_type = 'room_opened' then event_id end) over (
+            partition by channel_id, customer_id, room_seq
+        ) as segment_opened_event_id
+
+    from with_expiry
+
+),
+
+final as (
+
+    select
+        raw_row_id,
+        event_id,
+        occurred_at,
+        {{ billing_date('occurred_at') }} as billing_date,
+        channel_id,
+        customer_id,
+        event_type,
+        sender_type,
+        consultant_id,
+        entry_point,
+        is_end_command,
+        room_seq,
+        case
+            when is_in_room
+                then {{ surrogate_key(['channel_id', 'customer_id', 'segment_opened_event_id']) }}
+        end as room_id,
+        case when is_in_room then segment_opened_event_id end as opened_event_id,
+        is_in_room,
+        is_in_room and is_customer_activity as is_customer_activity,
+        is_in_room and is_room_end as is_room_end,
+        is_in_room and event_type in ('room_opened', 'message') as is_activity
+
+    from located
+
+)
+
+select * from final

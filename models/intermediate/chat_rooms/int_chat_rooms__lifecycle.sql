@@ -1,0 +1,127 @@
+-- One row per chat room with how and when it ended (DECISIONLOG D8), first of:
+--   * its ending event (room_left -> customer_left, room_closed -> closed, `!종료` -> end_command);
+--   * expiry at last customer activity + room_expiry_days, if that is at or before the next
+--     room_opened of the customer or, with none, at or before the data's clock (the latest
+--     accepted occurred_at);
+--   * the next room_opened of the customer (superseded).
+-- Otherwise the room is still open (ended_at and end_reason null).
+
+{%- set expiry_days = kakao_var('room_expiry_days') | int %}
+
+with
+
+events as (
+
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+
+),
+
+data_clock as (
+
+    select max(occurred_at) as data_as_of from events
+
+),
+
+room_events as (
+
+    select * from events
+    where is_in_room
+
+),
+
+rooms as (
+
+    select
+        room_id,
+        channel_id,
+        customer_id,
+        room_seq,
+        opened_event_id,
+        min(occurred_at) as opened_at,
+        max(case when event_type = 'room_opened' then entry_point end) as entry_point,
+        max(case when is_activity then occurred_at end) as last_activity_at,
+        max(case when is_customer_activity then occurred_at end) as last_customer_activity_at,
+        max(case when is_room_end then occurred_at end) as end_event_at,
+        max(
+            case
+                when is_room_end and event_type = 'room_left' then 'customer_left'
+                when is_room_end and event_type = 'room_closed' then 'closed'
+                when is_room_end then 'end_command'
+            end
+        ) as end_event_reason,
+        count(case when event_type = 'message' then 1 end) as message_count,
+        count(
+            case when event_type = 'message' and sender_type = 'customer' then 1 end
+        ) as customer_message_count,
+        count(
+            case when event_type = 'message' and sender_type = 'consultant' then 1 end
+        ) as consultant_message_count,
+        count(
+            case when event_type = 'message' and sender_type = 'system' then 1 end
+        ) as system_message_count
+
+    from room_events
+    group by room_id, channel_id, customer_id, room_seq, opened_event_id
+
+),
+
+with_next as (
+
+    select
+        rooms.*,
+        lead(rooms.opened_at) over (
+            partition by rooms.channel_id, rooms.customer_id
+            order by rooms.room_seq
+        ) as next_room_opened_at,
+        {{ dbt.dateadd('day', expiry_days, 'last_customer_activity_at') }} as expires_at
+
+    from rooms
+
+),
+
+ended as (
+
+    select
+        with_next.*,
+        case
+            when with_next.end_event_at is not null then with_next.end_event_at
+            when with_next.expires_at <= coalesce(with_next.next_room_opened_at, data_clock.data_as_of)
+                then with_next.expires_at
+            when with_next.next_room_opened_at is not null then with_next.next_room_opened_at
+        end as ended_at,
+        case
+            when with_next.end_event_at is not null then with_next.end_event_reason
+            when with_next.expires_at <= coalesce(with_next.next_room_opened_at, data_clock.data_as_of)
+                then 'expired'
+            when with_next.next_room_opened_at is not null then 'superseded'
+        end as end_reason
+
+    from with_next
+    cross join data_clock
+
+),
+
+final as (
+
+    select
+        room_id,
+        channel_id,
+        customer_id,
+        opened_event_id,
+        opened_at,
+        {{ billing_date('opened_at') }} as opened_billing_date,
+        ended_at,
+        end_reason,
+        entry_point,
+        last_activity_at,
+        last_customer_activity_at,
+        message_count,
+        customer_message_count,
+        consultant_message_count,
+        system_message_count
+
+    from ended
+
+)
+
+select * from final

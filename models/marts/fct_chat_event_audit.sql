@@ -1,0 +1,64 @@
+-- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
+--   billed   / room_activity    a room_opened or message inside a room (on a charged day);
+--   unbilled / room_end_event   a room_left or room_closed that ended its room;
+--   unbilled / outside_room     accepted, but no room was open;
+--   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
+
+with
+
+raw_rows as (
+
+    select * from {{ ref('int_chat_events__validated') }}
+
+),
+
+placed as (
+
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+
+),
+
+charges as (
+
+    select * from {{ ref('fct_room_charges') }}
+
+),
+
+final as (
+
+    select
+        raw_rows.raw_row_id,
+        raw_rows.source_file,
+        raw_rows.event_id,
+        raw_rows.occurred_at_text,
+        raw_rows.occurred_at,
+        placed.billing_date,
+        raw_rows.channel_id,
+        raw_rows.customer_id,
+        raw_rows.event_type,
+        raw_rows.sender_type,
+        placed.room_id,
+        case when placed.is_activity then charges.charge_id end as charge_id,
+        case
+            when raw_rows.rejection_reason is not null then 'rejected'
+            when placed.is_activity then 'billed'
+            else 'unbilled'
+        end as disposition,
+        case
+            when raw_rows.rejection_reason is not null then raw_rows.rejection_reason
+            when placed.is_activity then 'room_activity'
+            when placed.is_in_room then 'room_end_event'
+            else 'outside_room'
+        end as disposition_reason
+
+    from raw_rows
+    left join placed
+        on raw_rows.raw_row_id = placed.raw_row_id
+    left join charges
+        on
+            placed.room_id = charges.room_id
+            and placed.billing_date = charges.billing_date
+
+)
+
+select * from final

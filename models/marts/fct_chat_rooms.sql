@@ -1,0 +1,56 @@
+-- One row per chat room: when and how it opened and ended (DECISIONLOG D8), what it carried,
+-- and on how many billing days it was charged.
+
+with
+
+rooms as (
+
+    select * from {{ ref('int_chat_rooms__lifecycle') }}
+
+),
+
+charges as (
+
+    select * from {{ ref('fct_room_charges') }}
+
+),
+
+charges_per_room as (
+
+    select
+        room_id,
+        count(*) as charged_days,
+        cast(sum(unit_price_krw) as {{ dbt.type_bigint() }}) as fee_krw
+
+    from charges
+    group by room_id
+
+),
+
+final as (
+
+    select
+        rooms.room_id,
+        rooms.channel_id,
+        rooms.customer_id,
+        rooms.opened_event_id,
+        rooms.opened_at,
+        rooms.opened_billing_date,
+        rooms.ended_at,
+        rooms.end_reason,
+        rooms.entry_point,
+        rooms.last_activity_at,
+        rooms.message_count,
+        rooms.customer_message_count,
+        rooms.consultant_message_count,
+        rooms.system_message_count,
+        coalesce(charges_per_room.charged_days, 0) as charged_days,
+        coalesce(charges_per_room.fee_krw, 0) as fee_krw
+
+    from rooms
+    left join charges_per_room
+        on rooms.room_id = charges_per_room.room_id
+
+)
+
+select * from final

@@ -1,0 +1,105 @@
+"""Run the real dbt project in-process against a fresh DuckDB file, for the Python tests."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from dbt.cli.main import dbtRunner
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONTRACT_COLUMNS = (
+    "event_id",
+    "occurred_at",
+    "channel_id",
+    "customer_id",
+    "event_type",
+    "sender_type",
+    "consultant_id",
+    "entry_point",
+    "message_text",
+)
+
+
+class DbtBuildError(RuntimeError):
+    """A dbt invocation failed; the message lists what failed and why."""
+
+
+def write_events_csv(events: Sequence[Mapping[str, str | None]], path: Path) -> Path:
+    """Write event rows with the input contract's header; None becomes an empty field."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CONTRACT_COLUMNS)
+        for event in events:
+            writer.writerow(["" if event.get(c) is None else event[c] for c in CONTRACT_COLUMNS])
+    return path
+
+
+def run_dbt(
+    args: Sequence[str],
+    work_dir: Path,
+    *,
+    events_path: Path | str,
+    vars: Mapping[str, object] | None = None,
+) -> Path:
+    """Invoke `dbt <args>` on the project with its own DuckDB file, target and log dirs.
+
+    Returns the DuckDB file's path; raises DbtBuildError listing the failed nodes.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    database = work_dir / "warehouse.duckdb"
+    all_vars = {"chat_events_path": str(events_path), **(vars or {})}
+    os.environ["KAKAO_DUCKDB_PATH"] = str(database)
+    os.environ["KAKAO_DBT_TARGET"] = "duckdb"
+    result = dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--vars",
+            json.dumps(all_vars),
+            "--quiet",
+        ]
+    )
+    if not result.success:
+        failures: list[str] = []
+        if result.exception is not None:
+            failures.append(str(result.exception))
+        for node_result in getattr(result.result, "results", None) or []:
+            if str(node_result.status) not in ("success", "pass"):
+                failures.append(f"{node_result.node.unique_id}: {node_result.status}: "
+                                f"{node_result.message}")
+        raise DbtBuildError("dbt " + " ".join(args) + " failed:\n" + "\n".join(failures))
+    return database
+
+
+def build_warehouse(
+    events: Sequence[Mapping[str, str | None]] | Path,
+    work_dir: Path,
+    vars: Mapping[str, object] | None = None,
+) -> Path:
+    """`dbt build` the project on the given events (rows or a file/glob path).
+
+    Models, seeds and data tests all run (so the integrity tests check every dataset); the
+    unit tests do not depend on the events and are left to `make test`'s own build.
+    """
+    if isinstance(events, Path):
+        events_path: Path | str = events
+    else:
+        events_path = write_events_csv(events, work_dir / "events" / "chat_events.csv")
+    return run_dbt(
+        ["build", "--exclude-resource-type", "unit_test"],
+        work_dir,
+        events_path=events_path,
+        vars=vars,
+    )

@@ -1,0 +1,47 @@
+-- Conservation between events and charges: every billed event falls on a charge of its room
+-- and day, and under the `activity` policy every charge has at least one billed event (a
+-- charge with no activity would be a charge nobody caused). Returns the offending rows.
+
+with
+
+audit as (
+
+    select * from {{ ref('fct_chat_event_audit') }}
+
+),
+
+charges as (
+
+    select * from {{ ref('fct_room_charges') }}
+
+),
+
+billed_without_charge as (
+
+    select
+        'billed event without a charge' as problem,
+        raw_row_id as offending_id
+
+    from audit
+    where disposition = 'billed' and charge_id is null
+
+),
+
+charges_without_activity as (
+
+    select
+        'charge without a billed event' as problem,
+        charges.charge_id as offending_id
+
+    from charges
+    left join audit
+        on charges.charge_id = audit.charge_id
+    where
+        audit.charge_id is null
+        and '{{ kakao_var("room_charge_policy") }}' = 'activity'
+
+)
+
+select * from billed_without_charge
+union all
+select * from charges_without_activity
