@@ -1,0 +1,89 @@
+"""Print the monthly fee table (and where every raw row went) from a built warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
+
+FEES_QUERY = """
+    select
+        channel_id,
+        strftime(usage_month, '%Y-%m') as usage_month,
+        room_charges,
+        opened_charges,
+        rollover_charges,
+        unit_price_krw,
+        fee_krw,
+        vat_krw,
+        total_krw,
+        strftime(billing_month, '%Y-%m') as billing_month,
+        strftime(invoice_window_start, '%m-%d') || '..' || strftime(invoice_window_end, '%m-%d')
+            as invoice_window
+    from marts.fct_monthly_fees
+    order by usage_month, channel_id
+"""
+
+AUDIT_QUERY = """
+    select disposition, disposition_reason, count(*) as raw_rows
+    from marts.fct_chat_event_audit
+    group by all
+    order by disposition, raw_rows desc, disposition_reason
+"""
+
+
+def format_table(headers: list[str], rows: list[tuple[object, ...]]) -> str:
+    """Render rows as an aligned text table; numbers right-aligned, nulls as '-'."""
+    cells = [[("-" if v is None else f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
+             for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int | type(None)) for row in rows) and bool(rows)
+               for i in range(len(headers))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w)
+                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in cells)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("KAKAO_DUCKDB_PATH", DEFAULT_DATABASE),
+        help="DuckDB warehouse file (default: $KAKAO_DUCKDB_PATH or %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    database = Path(args.database)
+    if not database.exists():
+        print(f"No warehouse at {database}; build it first with `make run`.", file=sys.stderr)
+        return 1
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.IOException as error:
+        print(f"Cannot open {database}: {error}", file=sys.stderr)
+        return 1
+    with connection:
+        fees = connection.execute(FEES_QUERY)
+        fee_headers = [d[0] for d in fees.description]
+        fee_rows = fees.fetchall()
+        audit = connection.execute(AUDIT_QUERY)
+        audit_headers = [d[0] for d in audit.description]
+        audit_rows = audit.fetchall()
+
+    print(f"Monthly 상담톡 fees (KRW), marts.fct_monthly_fees in {database}\n")
+    print(format_table(fee_headers, fee_rows) if fee_rows else "(no charges)")
+    print("\nEvery raw event row, by disposition (marts.fct_chat_event_audit)\n")
+    print(format_table(audit_headers, audit_rows) if audit_rows else "(no rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
