@@ -8,21 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import build_warehouse
+from dbt_harness import build_warehouse, connect_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_EVENTS = FIXTURES / "events" / "*.csv"
-
-
-def connect(database: Path) -> duckdb.DuckDBPyConnection:
-    """Open a built warehouse, with UTC as the session zone.
-
-    dbt ran in this process and its DuckDB instance is still open on the file; DuckDB only lets
-    a second connection share it with the same configuration, so this is not `read_only`.
-    """
-    connection = duckdb.connect(str(database))
-    connection.execute("set TimeZone = 'UTC'")
-    return connection
 
 
 @pytest.fixture(scope="session", params=["activity", "open"])
@@ -33,6 +22,6 @@ def fixture_warehouse(
     policy: str = request.param
     work_dir = tmp_path_factory.mktemp(f"fixtures_{policy}")
     database = build_warehouse(FIXTURE_EVENTS, work_dir, vars={"room_charge_policy": policy})
-    connection = connect(database)
+    connection = connect_warehouse(database)
     yield policy, connection
     connection.close()

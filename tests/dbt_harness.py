@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import duckdb
 from dbt.cli.main import dbtRunner
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -103,3 +104,14 @@ def build_warehouse(
         events_path=events_path,
         vars=vars,
     )
+
+
+def connect_warehouse(database: Path | None) -> duckdb.DuckDBPyConnection:
+    """Open a built warehouse (or, with None, an in-memory database), session zone UTC.
+
+    dbt ran in this process and its DuckDB instance is still open on the file; DuckDB only lets
+    a second connection share it with the same configuration, so this is not `read_only`.
+    """
+    connection = duckdb.connect(":memory:" if database is None else str(database))
+    connection.execute("set TimeZone = 'UTC'")
+    return connection

@@ -1,0 +1,64 @@
+"""A bad input file stops the build with a message that names the problem, not a SQL error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import CONTRACT_COLUMNS, DbtBuildError, build_warehouse, connect_warehouse
+
+
+def test_missing_column_is_named_with_the_file(tmp_path: Path) -> None:
+    events = tmp_path / "no_customer.csv"
+    header = [c for c in CONTRACT_COLUMNS if c != "customer_id"]
+    events.write_text(",".join(header) + "\n" + ",".join(["x"] * len(header)) + "\n")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(events, tmp_path / "build")
+    message = str(failure.value)
+    assert "lack required column(s): customer_id." in message
+    assert str(events) in message
+
+
+def test_path_matching_no_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(DbtBuildError, match="No chat event files match chat_events_path"):
+        build_warehouse(tmp_path / "nothing_here" / "*.csv", tmp_path / "build")
+
+
+def test_unknown_extension_is_refused(tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    events.write_text("[]")
+    with pytest.raises(DbtBuildError, match=r"must end in \.csv, \.csv\.gz or \.parquet"):
+        build_warehouse(events, tmp_path / "build")
+
+
+def test_header_only_file_builds_with_no_charges(tmp_path: Path) -> None:
+    events = tmp_path / "header_only.csv"
+    events.write_text(",".join(CONTRACT_COLUMNS) + "\r\n")
+    with connect_warehouse(build_warehouse(events, tmp_path / "build")) as connection:
+        counts = connection.execute(
+            "select (select count(*) from marts.fct_room_charges),"
+            " (select count(*) from marts.fct_monthly_fees),"
+            " (select count(*) from marts.fct_chat_event_audit)"
+        ).fetchone()
+    assert counts == (0, 0, 0)
+
+
+def test_parquet_input_gives_the_same_charges_as_csv(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "events" / "source_document_examples.csv"
+    parquet = tmp_path / "events.parquet"
+    with connect_warehouse(None) as connection:
+        connection.execute(
+            f"copy (select * from read_csv('{fixtures}', all_varchar = true))"
+            f" to '{parquet}' (format parquet)"
+        )
+    query = (
+        "select channel_id, billing_date, charge_reason, count(*) from marts.fct_room_charges"
+        " group by all order by all"
+    )
+    with connect_warehouse(build_warehouse(fixtures, tmp_path / "csv")) as connection:
+        from_csv = connection.execute(query).fetchall()
+    with connect_warehouse(build_warehouse(parquet, tmp_path / "parquet")) as connection:
+        from_parquet = connection.execute(query).fetchall()
+    assert len(from_csv) == 6
+    assert from_parquet == from_csv
