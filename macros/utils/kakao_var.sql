@@ -1,6 +1,7 @@
 {#- A project var, with a clear error when a user sets it to something unusable. -#}
 {% macro kakao_var(name) -%}
     {%- set value = var(name) -%}
+    {%- if value is string and name == 'occurred_at_min' -%}{%- set value = value | trim -%}{%- endif -%}
     {%- set allowed = {
         'room_charge_policy': ['activity', 'open'],
     } -%}
@@ -9,8 +10,13 @@
             "var '" ~ name ~ "' is '" ~ value ~ "'; expected one of: " ~ allowed[name] | join(', ')
         ) }}
     {%- endif -%}
+    {%- if name == 'occurred_at_min' and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'occurred_at_min' must be a date like 2015-01-01, got '" ~ value ~ "'"
+        ) }}
+    {%- endif -%}
     {%- if name in ['billing_day_start_hour', 'room_expiry_days', 'invoice_window_start_day',
-                    'invoice_window_end_day'] -%}
+                    'invoice_window_end_day', 'occurred_at_max_future_days'] -%}
         {%- if value is not number or value != value | int -%}
             {{ exceptions.raise_compiler_error(
                 "var '" ~ name ~ "' must be a whole number, got '" ~ value ~ "'"

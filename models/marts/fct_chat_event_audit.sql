@@ -37,6 +37,7 @@ final as (
         raw_rows.customer_id,
         raw_rows.event_type,
         raw_rows.sender_type,
+        raw_rows.event_id_conflict,
         placed.room_id,
         case when placed.is_activity then charges.charge_id end as charge_id,
         case

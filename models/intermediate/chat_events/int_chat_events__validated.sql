@@ -1,7 +1,8 @@
 -- Every raw row once, with its final rejection reason: the field-level reason from staging, or
 -- `duplicate_event_id` for all but one of the valid rows sharing an event_id. The kept row is the
 -- one with the earliest occurred_at, then the smallest content fingerprint (DECISIONLOG D6), so
--- the choice never depends on file names or row order.
+-- the choice never depends on file names or row order. `event_id_conflict` flags every row of
+-- an event_id whose rows do not all have the same content.
 
 with
 
@@ -25,6 +26,18 @@ ranked as (
 
 ),
 
+conflicts as (
+
+    select
+        event_id,
+        count(distinct content_fingerprint) > 1 as event_id_conflict
+
+    from events
+    where event_id is not null
+    group by event_id
+
+),
+
 final as (
 
     select
@@ -43,11 +56,14 @@ final as (
         coalesce(
             events.rejection_reason,
             case when ranked.rank_within_event_id > 1 then 'duplicate_event_id' end
-        ) as rejection_reason
+        ) as rejection_reason,
+        coalesce(conflicts.event_id_conflict, false) as event_id_conflict
 
     from events
     left join ranked
         on events.raw_row_id = ranked.raw_row_id
+    left join conflicts
+        on events.event_id = conflicts.event_id
 
 )
 

@@ -1,6 +1,11 @@
 -- One row per raw chat event row: ids trimmed, enums lower-cased, occurred_at parsed to an
 -- instant, the `!종료` command detected, and a field-level rejection reason (DECISIONLOG D3-D5,
 -- D7). Duplicate event ids are resolved downstream; message_text goes no further than here.
+-- Plausible occurred_at: on or after var `occurred_at_min` (a date in billing_time_zone) and no
+-- later than the run's start plus var `occurred_at_max_future_days` days.
+
+{%- set earliest = kakao_var('occurred_at_min') %}
+{%- set future_days = kakao_var('occurred_at_max_future_days') | int %}
 
 with
 
@@ -70,36 +75,51 @@ parsed as (
 
 ),
 
+plausible as (
+
+    select
+        {{ parse_event_timestamp("'" ~ earliest ~ "T00:00:00'") }} as earliest_occurred_at,
+        {{ dbt.dateadd(
+            'day',
+            future_days,
+            parse_event_timestamp("'" ~ run_started_at.strftime('%Y-%m-%dT%H:%M:%SZ') ~ "'")
+        ) }} as latest_occurred_at
+
+),
+
 final as (
 
     select
-        raw_row_id,
-        source_file,
-        event_id,
-        occurred_at_text,
-        occurred_at,
-        channel_id,
-        customer_id,
-        event_type,
-        sender_type,
-        consultant_id,
-        entry_point,
-        is_end_command,
-        content_fingerprint,
+        parsed.raw_row_id,
+        parsed.source_file,
+        parsed.event_id,
+        parsed.occurred_at_text,
+        parsed.occurred_at,
+        parsed.channel_id,
+        parsed.customer_id,
+        parsed.event_type,
+        parsed.sender_type,
+        parsed.consultant_id,
+        parsed.entry_point,
+        parsed.is_end_command,
+        parsed.content_fingerprint,
         case
-            when event_id is null then 'missing_event_id'
-            when channel_id is null then 'missing_channel_id'
-            when customer_id is null then 'missing_customer_id'
-            when event_type is null then 'missing_event_type'
-            when event_type not in ('room_opened', 'message', 'room_left', 'room_closed')
+            when parsed.event_id is null then 'missing_event_id'
+            when parsed.channel_id is null then 'missing_channel_id'
+            when parsed.customer_id is null then 'missing_customer_id'
+            when parsed.event_type is null then 'missing_event_type'
+            when parsed.event_type not in ('room_opened', 'message', 'room_left', 'room_closed')
                 then 'unknown_event_type'
-            when occurred_at_text is null then 'missing_occurred_at'
-            when occurred_at is null then 'unparseable_occurred_at'
-            when sender_type not in ('customer', 'consultant', 'system')
+            when parsed.occurred_at_text is null then 'missing_occurred_at'
+            when parsed.occurred_at is null then 'unparseable_occurred_at'
+            when parsed.occurred_at < plausible.earliest_occurred_at then 'occurred_at_too_early'
+            when parsed.occurred_at > plausible.latest_occurred_at then 'occurred_at_in_future'
+            when parsed.sender_type not in ('customer', 'consultant', 'system')
                 then 'unknown_sender_type'
         end as rejection_reason
 
     from parsed
+    cross join plausible
 
 )
 
