@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DBT_PROFILES_DIR := $(CURDIR)
+# Where profiles.yml finds the project's DuckDB functions (udfs/).
+export KAKAO_PROJECT_DIR := $(CURDIR)
 # Keep dbt's own files inside the project; never ask the network about versions.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
@@ -44,7 +46,7 @@ fees: $(STAMP)
 test: $(STAMP) lint unit-dbt pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff check scripts tests udfs
 	$(BIN)/sqlfluff lint models tests/integrity
 
 # The whole project, unit tests included, on the expected-output fixtures.

@@ -56,6 +56,7 @@ def run_dbt(
     all_vars = {"chat_events_path": str(events_path), **(vars or {})}
     os.environ["KAKAO_DUCKDB_PATH"] = str(database)
     os.environ["KAKAO_DBT_TARGET"] = "duckdb"
+    os.environ["KAKAO_PROJECT_DIR"] = str(PROJECT_DIR)
     result = dbtRunner().invoke(
         [
             *args,

@@ -34,7 +34,7 @@ final as (
         raw_rows.occurred_at,
         placed.billing_date,
         raw_rows.channel_id,
-        raw_rows.customer_id,
+        {{ customer_key('raw_rows.customer_id') }} as customer_id,
         raw_rows.event_type,
         raw_rows.sender_type,
         raw_rows.event_id_conflict,

@@ -32,7 +32,7 @@ final as (
     select
         rooms.room_id,
         rooms.channel_id,
-        rooms.customer_id,
+        {{ customer_key('rooms.customer_id') }} as customer_id,
         rooms.opened_event_id,
         rooms.opened_at,
         rooms.opened_billing_date,

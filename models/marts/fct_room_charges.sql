@@ -33,7 +33,7 @@ final as (
         {{ surrogate_key(['daily_charges.room_id', 'daily_charges.billing_date']) }} as charge_id,
         daily_charges.room_id,
         daily_charges.channel_id,
-        daily_charges.customer_id,
+        {{ customer_key('daily_charges.customer_id') }} as customer_id,
         daily_charges.billing_date,
         cast({{ dbt.date_trunc('month', 'daily_charges.billing_date') }} as date) as usage_month,
         daily_charges.charge_reason,
