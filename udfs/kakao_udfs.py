@@ -7,6 +7,7 @@ models or logs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -31,10 +32,9 @@ class Plugin(BasePlugin):
     """Registers the project's functions on every connection dbt-duckdb opens."""
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
-        try:
+        # A connection dbt-duckdb reuses may have it already; replace it.
+        with contextlib.suppress(duckdb.InvalidInputException):
             conn.remove_function("kakao_pseudonym")
-        except Exception:  # noqa: BLE001 - not registered yet on this connection
-            pass
         conn.create_function(
             "kakao_pseudonym",
             pseudonymize,
