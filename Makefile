@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; run: make PYTHON=/path/to/python3.11 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev]"
 	@touch $@
 
 install: $(STAMP)
@@ -38,6 +38,7 @@ run: $(STAMP) build fees
 
 build: $(STAMP)
 	@mkdir -p $(dir $(KAKAO_DUCKDB_PATH))
+	@$(BIN)/python scripts/check_warehouse_lock.py --database $(KAKAO_DUCKDB_PATH)
 	$(BIN)/dbt build
 
 fees: $(STAMP)

@@ -1,0 +1,89 @@
+"""Operations: a second writer on the warehouse fails fast and readably; source freshness."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import PROJECT_DIR, DbtBuildError, run_dbt
+
+FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events" / "*.csv"
+HOLD_LOCK = (
+    "import duckdb, sys; connection = duckdb.connect(sys.argv[1]); "
+    "print('holding', flush=True); sys.stdin.read()"
+)
+
+
+@pytest.fixture
+def locked_warehouse(tmp_path: Path) -> Iterator[Path]:
+    """A warehouse file held open for writing by another process until the test ends."""
+    database = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    yield database
+    holder.communicate("")
+
+
+def test_lock_check_names_the_process_holding_the_warehouse(locked_warehouse: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/check_warehouse_lock.py", "--database", str(locked_warehouse)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"The warehouse {locked_warehouse} is in use by process" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_lock_check_passes_on_a_free_or_missing_file(tmp_path: Path) -> None:
+    for database in (tmp_path / "missing.duckdb", tmp_path / "free.duckdb"):
+        if database.name == "free.duckdb":
+            subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect('{database}')"],
+                           check=True)
+        result = subprocess.run(
+            [sys.executable, "scripts/check_warehouse_lock.py", "--database", str(database)],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_second_dbt_build_on_a_locked_warehouse_fails_with_the_lock_message(
+    locked_warehouse: Path,
+) -> None:
+    environment = {**os.environ, "KAKAO_DUCKDB_PATH": str(locked_warehouse),
+                   "KAKAO_PROJECT_DIR": str(PROJECT_DIR), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--vars",
+         f'{{chat_events_path: "{FIXTURE_EVENTS}"}}'],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Could not set lock on file" in result.stdout + result.stderr
+
+
+def test_source_freshness_warns_and_fails_on_old_events(tmp_path: Path) -> None:
+    # The fixture events end on 2026-06-01: fresh for generous thresholds, stale otherwise.
+    run_dbt(["source", "freshness"], tmp_path / "fresh", events_path=FIXTURE_EVENTS,
+            vars={"events_warn_after_hours": 10**6, "events_error_after_hours": 10**6 + 1})
+    with pytest.raises(DbtBuildError, match=r"source\.kakao_consult_billing\.kakao\.chat_events"):
+        run_dbt(["source", "freshness"], tmp_path / "stale", events_path=FIXTURE_EVENTS,
+                vars={"events_warn_after_hours": 1, "events_error_after_hours": 2})
