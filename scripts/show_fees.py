@@ -24,9 +24,25 @@ FEES_QUERY = """
         total_krw,
         strftime(billing_month, '%Y-%m') as billing_month,
         strftime(invoice_window_start, '%m-%d') || '..' || strftime(invoice_window_end, '%m-%d')
-            as invoice_window
+            as invoice_window,
+        case when is_closed then 'closed' else 'open' end as status
     from marts.fct_monthly_fees
     order by usage_month, channel_id
+"""
+
+ADJUSTMENTS_QUERY = """
+    select
+        channel_id,
+        strftime(usage_month, '%Y-%m') as usage_month,
+        room_charges_delta,
+        fee_krw_delta,
+        vat_krw_delta,
+        total_krw_delta,
+        strftime(detected_at, '%Y-%m-%d %H:%M') as detected_at_utc,
+        reason,
+        caused_by_event_count
+    from marts.fct_fee_adjustments
+    order by detected_at, usage_month, channel_id
 """
 
 AUDIT_QUERY = """
@@ -74,12 +90,18 @@ def main(argv: list[str] | None = None) -> int:
         fees = connection.execute(FEES_QUERY)
         fee_headers = [d[0] for d in fees.description]
         fee_rows = fees.fetchall()
+        adjustments = connection.execute(ADJUSTMENTS_QUERY)
+        adjustment_headers = [d[0] for d in adjustments.description]
+        adjustment_rows = adjustments.fetchall()
         audit = connection.execute(AUDIT_QUERY)
         audit_headers = [d[0] for d in audit.description]
         audit_rows = audit.fetchall()
 
     print(f"Monthly 상담톡 fees (KRW), marts.fct_monthly_fees in {database}\n")
     print(format_table(fee_headers, fee_rows) if fee_rows else "(no charges)")
+    if adjustment_rows:
+        print("\nAdjustments to closed months (marts.fct_fee_adjustments)\n")
+        print(format_table(adjustment_headers, adjustment_rows))
     print("\nEvery raw event row, by disposition (marts.fct_chat_event_audit)\n")
     print(format_table(audit_headers, audit_rows) if audit_rows else "(no rows)")
     return 0

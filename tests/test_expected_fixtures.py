@@ -60,7 +60,15 @@ def test_monthly_fees_match_hand_derived_fees(fixture_warehouse) -> None:
             ("b_expiry", "2026-06-01", "1", "100"),
         ]
         return
-    actual = query_text(connection, "select * from marts.fct_monthly_fees")
+    actual = query_text(
+        connection,
+        """
+        select channel_id, usage_month, room_charges, opened_charges, rollover_charges,
+               unit_price_krw, fee_krw, vat_krw, total_krw, billing_month,
+               invoice_window_start, invoice_window_end
+        from marts.fct_monthly_fees
+        """,
+    )
     expected = read_expected("monthly_fees_activity.csv")
     assert actual == expected, show_difference(actual, expected)
 

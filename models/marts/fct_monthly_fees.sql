@@ -1,34 +1,71 @@
--- The expected fee per channel and usage month: charges x unit price, VAT shown separately
--- (floor to whole KRW; DECISIONLOG D11), billed with the following month's bill whose invoice
--- is issued between the invoice window days of that month (D12).
+{{
+    config(
+        materialized='incremental',
+        unique_key=['channel_id', 'usage_month'],
+        incremental_strategy='delete+insert',
+        full_refresh=false,
+    )
+}}
 
-{%- set vat_rate = kakao_var('vat_rate') %}
-{%- set window_start = kakao_var('invoice_window_start_day') | int %}
-{%- set window_end = kakao_var('invoice_window_end_day') | int %}
+-- The expected fee per channel and usage month, as an invoice line. Open months follow the
+-- charges on every build. A month closes once its invoice is out (macro closed_through_month:
+-- after the 21st of the following month, or var closed_through_month): its row is then frozen
+-- as it was at close, never rewritten (not even by --full-refresh); later differences go to
+-- fct_fee_adjustments. A closed month with no row at close gets none; its charges are adjusted.
+
+{%- set closed_through = closed_through_month() %}
+{%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
 
 with
 
-charges as (
+computed as (
 
-    select * from {{ ref('fct_room_charges') }}
+    select * from {{ ref('int_monthly_fees__computed') }}
 
 ),
 
-monthly as (
+{% if is_incremental() -%}
 
+existing as (
+
+    select * from {{ this }}
+
+),
+
+{%- endif %}
+
+candidates as (
+
+    {% if is_incremental() %}
+    -- open months as the charges say now, plus open months whose charges have all gone
     select
-        channel_id,
-        usage_month,
-        count(*) as room_charges,
-        count(case when charge_reason = 'room_opened' then 1 end) as opened_charges,
-        count(case when charge_reason = 'day_rollover' then 1 end) as rollover_charges,
-        case
-            when min(unit_price_krw) = max(unit_price_krw) then min(unit_price_krw)
-        end as unit_price_krw,
-        cast(sum(unit_price_krw) as {{ dbt.type_bigint() }}) as fee_krw
+        coalesce(computed.channel_id, existing.channel_id) as channel_id,
+        coalesce(computed.usage_month, existing.usage_month) as usage_month,
+        coalesce(computed.room_charges, 0) as room_charges,
+        coalesce(computed.opened_charges, 0) as opened_charges,
+        coalesce(computed.rollover_charges, 0) as rollover_charges,
+        computed.unit_price_krw,
+        coalesce(computed.fee_krw, 0) as fee_krw,
+        coalesce(computed.vat_krw, 0) as vat_krw,
+        coalesce(computed.total_krw, 0) as total_krw,
+        coalesce(computed.billing_month, existing.billing_month) as billing_month,
+        coalesce(computed.invoice_window_start, existing.invoice_window_start) as invoice_window_start,
+        coalesce(computed.invoice_window_end, existing.invoice_window_end) as invoice_window_end,
+        existing.channel_id is not null as was_recorded
 
-    from charges
-    group by channel_id, usage_month
+    from computed
+    full outer join existing
+        on
+            computed.channel_id = existing.channel_id
+            and computed.usage_month = existing.usage_month
+    where not coalesce(existing.is_closed, false)
+    {% else %}
+    select
+        *,
+        false as was_recorded
+
+    from computed
+    {% endif %}
 
 ),
 
@@ -42,19 +79,23 @@ final as (
         rollover_charges,
         unit_price_krw,
         fee_krw,
-        cast(floor(fee_krw * {{ vat_rate }}) as {{ dbt.type_bigint() }}) as vat_krw,
-        fee_krw + cast(floor(fee_krw * {{ vat_rate }}) as {{ dbt.type_bigint() }}) as total_krw,
-        cast({{ dbt.dateadd('month', 1, 'usage_month') }} as date) as billing_month,
-        cast(
-            {{ dbt.dateadd('day', window_start - 1, dbt.dateadd('month', 1, 'usage_month')) }}
-            as date
-        ) as invoice_window_start,
-        cast(
-            {{ dbt.dateadd('day', window_end - 1, dbt.dateadd('month', 1, 'usage_month')) }}
-            as date
-        ) as invoice_window_end
+        vat_krw,
+        total_krw,
+        billing_month,
+        invoice_window_start,
+        invoice_window_end,
+        usage_month <= cast('{{ closed_through }}' as date) as is_closed,
+        case
+            when usage_month <= cast('{{ closed_through }}' as date)
+                then cast('{{ run_at }}' as {{ dbt.type_timestamp() }})
+        end as closed_at,
+        cast('{{ run_at }}' as {{ dbt.type_timestamp() }}) as computed_at
 
-    from monthly
+    from candidates
+    {% if is_incremental() -%}
+    -- a month that was already closed when first seen has no figures at close
+    where was_recorded or usage_month > cast('{{ closed_through }}' as date)
+    {%- endif %}
 
 )
 

@@ -1,54 +1,29 @@
--- One row per chat-room charge: a room on one billing day, priced with the rate card row in
--- force that day (latest effective_from on or before billing_date; DECISIONLOG D11) and
--- assigned to the usage month of its billing day (D12).
+-- One row per chat-room charge (a room on one billing day), priced; customer ids pseudonymised
+-- when var `pseudonymize_customer_ids` is on.
 
 with
 
-daily_charges as (
+charges as (
 
-    select * from {{ ref('int_room_charges__daily') }}
-
-),
-
-rate_card as (
-
-    select * from {{ ref('kakao_rate_card') }}
-
-),
-
-price_periods as (
-
-    select
-        effective_from,
-        unit_price_krw,
-        lead(effective_from) over (order by effective_from) as effective_until
-
-    from rate_card
+    select * from {{ ref('int_room_charges__priced') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['daily_charges.room_id', 'daily_charges.billing_date']) }} as charge_id,
-        daily_charges.room_id,
-        daily_charges.channel_id,
-        {{ customer_key('daily_charges.customer_id') }} as customer_id,
-        daily_charges.billing_date,
-        cast({{ dbt.date_trunc('month', 'daily_charges.billing_date') }} as date) as usage_month,
-        daily_charges.charge_reason,
-        price_periods.unit_price_krw,
-        daily_charges.active_consultant_ids,
-        daily_charges.consultant_message_count
+        charge_id,
+        room_id,
+        channel_id,
+        {{ customer_key('customer_id') }} as customer_id,
+        billing_date,
+        usage_month,
+        charge_reason,
+        unit_price_krw,
+        active_consultant_ids,
+        consultant_message_count
 
-    from daily_charges
-    left join price_periods
-        on
-            daily_charges.billing_date >= price_periods.effective_from
-            and (
-                daily_charges.billing_date < price_periods.effective_until
-                or price_periods.effective_until is null
-            )
+    from charges
 
 )
 

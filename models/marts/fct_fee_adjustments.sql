@@ -1,0 +1,192 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        full_refresh=false,
+    )
+}}
+
+-- Changes to closed months, one row per (channel, usage month) and build that found one: what
+-- the charges say now minus the frozen figures in fct_monthly_fees and the adjustments already
+-- recorded. Append-only (kept through --full-refresh), so for every channel and month:
+-- closed figures + sum of adjustments = fct_room_charges. `caused_by_event_ids` lists the
+-- events first seen in this build whose billing day falls in that month (late events);
+-- an adjustment without any (`reason` = recomputed) comes from a changed rule, price or var.
+
+{%- set closed_through = closed_through_month() %}
+{%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
+
+with
+
+computed as (
+
+    select * from {{ ref('int_monthly_fees__computed') }}
+    where usage_month <= cast('{{ closed_through }}' as date)
+
+),
+
+closed_fees as (
+
+    select * from {{ ref('fct_monthly_fees') }}
+    where is_closed
+
+),
+
+recorded as (
+
+    {% if is_incremental() %}
+    select
+        channel_id,
+        usage_month,
+        sum(room_charges_delta) as room_charges_delta,
+        sum(opened_charges_delta) as opened_charges_delta,
+        sum(rollover_charges_delta) as rollover_charges_delta,
+        sum(fee_krw_delta) as fee_krw_delta,
+        sum(vat_krw_delta) as vat_krw_delta
+
+    from {{ this }}
+    group by channel_id, usage_month
+    {% else %}
+    -- first build: nothing recorded yet
+    select
+        channel_id,
+        usage_month,
+        0 as room_charges_delta,
+        0 as opened_charges_delta,
+        0 as rollover_charges_delta,
+        0 as fee_krw_delta,
+        0 as vat_krw_delta
+
+    from closed_fees
+    where false
+    {% endif %}
+
+),
+
+late_events as (
+
+    select
+        placed.channel_id,
+        cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date) as usage_month,
+        seen.event_id
+
+    from {{ ref('int_chat_events__first_seen') }} as seen
+    inner join {{ ref('int_chat_events__assigned_to_rooms') }} as placed
+        on seen.raw_row_id = placed.raw_row_id
+    where seen.first_seen_at = cast('{{ run_at }}' as {{ dbt.type_timestamp() }})
+
+),
+
+distinct_late_events as (
+
+    select distinct
+        channel_id,
+        usage_month,
+        event_id
+
+    from late_events
+
+),
+
+late_event_lists as (
+
+    select
+        channel_id,
+        usage_month,
+        count(*) as caused_by_event_count,
+        {{ dbt.listagg('event_id', "','", 'order by event_id') }} as caused_by_event_ids
+
+    from distinct_late_events
+    group by channel_id, usage_month
+
+),
+
+keys as (
+
+    select
+        channel_id,
+        usage_month
+
+    from computed
+
+    union
+
+    select
+        channel_id,
+        usage_month
+
+    from closed_fees
+
+    union
+
+    select
+        channel_id,
+        usage_month
+
+    from recorded
+
+),
+
+deltas as (
+
+    select
+        keys.channel_id,
+        keys.usage_month,
+        coalesce(computed.room_charges, 0) - coalesce(closed_fees.room_charges, 0)
+        - coalesce(recorded.room_charges_delta, 0) as room_charges_delta,
+        coalesce(computed.opened_charges, 0) - coalesce(closed_fees.opened_charges, 0)
+        - coalesce(recorded.opened_charges_delta, 0) as opened_charges_delta,
+        coalesce(computed.rollover_charges, 0) - coalesce(closed_fees.rollover_charges, 0)
+        - coalesce(recorded.rollover_charges_delta, 0) as rollover_charges_delta,
+        coalesce(computed.fee_krw, 0) - coalesce(closed_fees.fee_krw, 0)
+        - coalesce(recorded.fee_krw_delta, 0) as fee_krw_delta,
+        coalesce(computed.vat_krw, 0) - coalesce(closed_fees.vat_krw, 0)
+        - coalesce(recorded.vat_krw_delta, 0) as vat_krw_delta
+
+    from keys
+    left join computed
+        on keys.channel_id = computed.channel_id and keys.usage_month = computed.usage_month
+    left join closed_fees
+        on keys.channel_id = closed_fees.channel_id and keys.usage_month = closed_fees.usage_month
+    left join recorded
+        on keys.channel_id = recorded.channel_id and keys.usage_month = recorded.usage_month
+    where keys.usage_month <= cast('{{ closed_through }}' as date)
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(["deltas.channel_id", "deltas.usage_month", "'" ~ run_at ~ "'"]) }}
+            as adjustment_id,
+        deltas.channel_id,
+        deltas.usage_month,
+        deltas.room_charges_delta,
+        deltas.opened_charges_delta,
+        deltas.rollover_charges_delta,
+        deltas.fee_krw_delta,
+        deltas.vat_krw_delta,
+        deltas.fee_krw_delta + deltas.vat_krw_delta as total_krw_delta,
+        cast('{{ run_at }}' as {{ dbt.type_timestamp() }}) as detected_at,
+        case
+            when late_event_lists.caused_by_event_count > 0 then 'late_events'
+            else 'recomputed'
+        end as reason,
+        coalesce(late_event_lists.caused_by_event_count, 0) as caused_by_event_count,
+        late_event_lists.caused_by_event_ids
+
+    from deltas
+    left join late_event_lists
+        on
+            deltas.channel_id = late_event_lists.channel_id
+            and deltas.usage_month = late_event_lists.usage_month
+    where
+        deltas.room_charges_delta != 0
+        or deltas.opened_charges_delta != 0
+        or deltas.rollover_charges_delta != 0
+        or deltas.fee_krw_delta != 0
+        or deltas.vat_krw_delta != 0
+
+)
+
+select * from final
