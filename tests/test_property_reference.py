@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import dbt_harness
 from reference_billing import BillingResult, compute_billing, normalise_id
 from strategies import event_batches
-
-dbt_harness = pytest.importorskip("dbt_harness")
 
 Row = Mapping[str, str | None]
 Record = tuple[Any, ...]
