@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
 --   billed   / room_activity    a room_opened or message inside a room (on a charged day);
 --   unbilled / room_end_event   a room_left or room_closed that ended its room;
@@ -9,18 +18,21 @@ with
 raw_rows as (
 
     select * from {{ ref('int_chat_events__validated') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 
 placed as (
 
     select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 
 charges as (
 
-    select * from {{ ref('fct_room_charges') }}
+    select * from {{ ref('int_room_charges__priced') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 

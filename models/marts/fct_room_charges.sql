@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- One row per chat-room charge (a room on one billing day), priced; customer ids pseudonymised
 -- when var `pseudonymize_customer_ids` is on.
 
@@ -6,6 +15,7 @@ with
 charges as (
 
     select * from {{ ref('int_room_charges__priced') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 

@@ -1,16 +1,100 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='raw_row_id',
+        incremental_strategy='delete+insert',
+    )
+}}
+
 -- Every raw row once, with its final rejection reason: the field-level reason from staging, or
 -- `duplicate_event_id` for all but one of the valid rows sharing an event_id. The kept row is the
 -- one with the earliest occurred_at, then the smallest content fingerprint (DECISIONLOG D6), so
--- the choice never depends on file names or row order. `event_id_conflict` flags every row of
--- an event_id whose rows do not all have the same content.
+-- the choice never depends on file names, row order or arrival order. `event_id_conflict` flags
+-- every row of an event_id whose rows do not all have the same content.
+--
+-- Incremental: a build looks at the raw rows it has not seen, the rows it rejected as in the
+-- future (the run's clock has moved), and every earlier row sharing an event_id with those, and
+-- rewrites exactly these rows (`processed_by` = this build). There is no lookback window: a late
+-- row is compared with every earlier row of its event_id, however old.
 
 with
 
-events as (
+staged as (
 
     select * from {{ ref('stg_kakao__chat_events') }}
 
 ),
+
+{% if is_incremental() %}
+
+previous as (
+
+    select
+        raw_row_id,
+        source_file,
+        event_id,
+        occurred_at_text,
+        occurred_at,
+        channel_id,
+        customer_id,
+        event_type,
+        sender_type,
+        consultant_id,
+        entry_point,
+        is_end_command,
+        content_fingerprint,
+        field_rejection_reason as rejection_reason
+
+    from {{ this }}
+
+),
+
+arrived as (
+
+    select staged.*
+
+    from staged
+    left join previous
+        on staged.raw_row_id = previous.raw_row_id
+    where
+        previous.raw_row_id is null
+        or previous.rejection_reason = 'occurred_at_in_future'
+
+),
+
+touched_event_ids as (
+
+    select distinct event_id
+
+    from arrived
+    where event_id is not null
+
+),
+
+events as (
+
+    select * from arrived
+
+    union all
+
+    select previous.*
+
+    from previous
+    inner join touched_event_ids
+        on previous.event_id = touched_event_ids.event_id
+    where previous.raw_row_id not in (select arrived.raw_row_id from arrived)
+
+),
+
+{% else %}
+
+events as (
+
+    select * from staged
+
+),
+
+{% endif %}
 
 ranked as (
 
@@ -42,6 +126,7 @@ final as (
 
     select
         events.raw_row_id,
+        {{ surrogate_key(['events.channel_id', 'events.customer_id']) }} as stream_id,
         events.source_file,
         events.event_id,
         events.occurred_at_text,
@@ -53,11 +138,14 @@ final as (
         events.consultant_id,
         events.entry_point,
         events.is_end_command,
+        events.content_fingerprint,
+        events.rejection_reason as field_rejection_reason,
         coalesce(
             events.rejection_reason,
             case when ranked.rank_within_event_id > 1 then 'duplicate_event_id' end
         ) as rejection_reason,
-        coalesce(conflicts.event_id_conflict, false) as event_id_conflict
+        coalesce(conflicts.event_id_conflict, false) as event_id_conflict,
+        '{{ invocation_id }}' as processed_by
 
     from events
     left join ranked

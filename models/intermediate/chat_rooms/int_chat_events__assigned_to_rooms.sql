@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- Accepted events placed in chat rooms (DECISIONLOG D8). Per (channel_id, customer_id), in
 -- order of occurred_at then event_id:
 --   * each room_opened starts segment `room_seq`; its room is the segment's room;
@@ -5,6 +14,7 @@
 --     room: its room_opened or a customer message) + room_expiry_days (end exclusive);
 --   * the first room_left, room_closed or `!종료` message ends the room and belongs to it;
 --   * every later event of the segment, and any event before the first room_opened, is outside.
+-- Incremental: rewrites the streams in int_chat_events__streams_to_recompute, whole.
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
@@ -13,7 +23,7 @@ with
 accepted as (
 
     select * from {{ ref('int_chat_events__validated') }}
-    where rejection_reason is null
+    where rejection_reason is null and {{ in_streams_to_recompute() }}
 
 ),
 
@@ -93,6 +103,7 @@ final as (
 
     select
         raw_row_id,
+        stream_id,
         event_id,
         occurred_at,
         {{ billing_date('occurred_at') }} as billing_date,

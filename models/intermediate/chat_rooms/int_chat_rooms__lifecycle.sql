@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- One row per chat room with how and when it ended (DECISIONLOG D8), first of:
 --   * its ending event (room_left -> customer_left, room_closed -> closed, `!종료` -> end_command);
 --   * expiry at last customer activity + room_expiry_days, if that is at or before the next
@@ -5,6 +14,8 @@
 --     accepted occurred_at);
 --   * the next room_opened of the customer (superseded).
 -- Otherwise the room is still open (ended_at and end_reason null).
+-- Incremental: rewrites the streams in int_chat_events__streams_to_recompute, whole; the data's
+-- clock is always taken over every accepted event.
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
@@ -13,12 +24,16 @@ with
 events as (
 
     select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 
 data_clock as (
 
-    select max(occurred_at) as data_as_of from events
+    select max(occurred_at) as data_as_of
+
+    from {{ ref('int_chat_events__validated') }}
+    where rejection_reason is null
 
 ),
 
@@ -33,6 +48,7 @@ rooms as (
 
     select
         room_id,
+        stream_id,
         channel_id,
         customer_id,
         room_seq,
@@ -61,7 +77,7 @@ rooms as (
         ) as system_message_count
 
     from room_events
-    group by room_id, channel_id, customer_id, room_seq, opened_event_id
+    group by room_id, stream_id, channel_id, customer_id, room_seq, opened_event_id
 
 ),
 
@@ -94,7 +110,10 @@ ended as (
             when with_next.expires_at <= coalesce(with_next.next_room_opened_at, data_clock.data_as_of)
                 then 'expired'
             when with_next.next_room_opened_at is not null then 'superseded'
-        end as end_reason
+        end as end_reason,
+        with_next.end_event_at is null
+        and with_next.next_room_opened_at is null
+        and with_next.expires_at <= data_clock.data_as_of as is_expired_by_data_clock
 
     from with_next
     cross join data_clock
@@ -105,6 +124,7 @@ final as (
 
     select
         room_id,
+        stream_id,
         channel_id,
         customer_id,
         opened_event_id,
@@ -112,6 +132,8 @@ final as (
         {{ billing_date('opened_at') }} as opened_billing_date,
         ended_at,
         end_reason,
+        expires_at,
+        is_expired_by_data_clock,
         entry_point,
         last_activity_at,
         last_customer_activity_at,

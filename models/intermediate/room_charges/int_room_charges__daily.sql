@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- One row per charged (room, billing day) under var `room_charge_policy` (DECISIONLOG D1, D10):
 --   activity: each billing day on which the room was opened or carried a message;
 --   open:     each billing day from the opening day through the end day, both included
@@ -11,13 +20,14 @@ with
 rooms as (
 
     select * from {{ ref('int_chat_rooms__lifecycle') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where is_in_room
+    where is_in_room and {{ in_streams_to_recompute() }}
 
 ),
 
@@ -116,6 +126,7 @@ final as (
 
     select
         charged_days.room_id,
+        rooms.stream_id,
         rooms.channel_id,
         rooms.customer_id,
         charged_days.billing_date,

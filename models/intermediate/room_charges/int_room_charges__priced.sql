@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_streams_to_recompute() }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- One row per chat-room charge: a room on one billing day, priced with the rate card row in
 -- force that day (latest effective_from on or before billing_date; DECISIONLOG D11) and
 -- assigned to the usage month of its billing day (D12).
@@ -7,6 +16,7 @@ with
 daily_charges as (
 
     select * from {{ ref('int_room_charges__daily') }}
+    where {{ in_streams_to_recompute() }}
 
 ),
 
@@ -32,6 +42,7 @@ final as (
     select
         {{ surrogate_key(['daily_charges.room_id', 'daily_charges.billing_date']) }} as charge_id,
         daily_charges.room_id,
+        daily_charges.stream_id,
         daily_charges.channel_id,
         daily_charges.customer_id,
         daily_charges.billing_date,

@@ -1,0 +1,180 @@
+"""Incremental builds equal a full rebuild: the same events delivered in any split into arrival
+batches (late events, a file delivered twice) give marts identical, row for row, to one
+`--full-refresh` build; a build with no new data changes nothing."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dbt_harness import DbtBuildError, connect_warehouse, run_dbt, write_events_csv
+
+KST = timezone(timedelta(hours=9))
+START = datetime(2026, 3, 25, 0, 0, tzinfo=KST)
+# No month is closed, so the monthly fees follow the charges and can be compared too.
+OPEN_MONTHS = {"closed_through_month": "2000-01"}
+COMPARED = {
+    "marts.fct_room_charges": "*",
+    "marts.fct_chat_rooms": "*",
+    "marts.fct_chat_event_audit": "*",
+    "marts.fct_monthly_fees": "* exclude (closed_at, computed_at)",
+    "intermediate.int_chat_events__validated": "* exclude (processed_by)",
+}
+EXAMPLES = int(os.environ.get("KAKAO_HYPOTHESIS_EXAMPLES", "4"))
+
+
+@st.composite
+def event_rows(draw: st.DrawFn) -> list[dict[str, str | None]]:
+    """A small, messy stream: few customers, rooms over ~40 days, ends, expiries, duplicates."""
+    rows: list[dict[str, str | None]] = []
+    for number in range(draw(st.integers(1, 25))):
+        minutes = draw(st.integers(0, 40 * 24 * 60))
+        event_type = draw(st.sampled_from(
+            ["room_opened", "room_opened", "message", "message", "message", "room_left",
+             "room_closed"]
+        ))
+        sender = draw(st.sampled_from(["customer", "consultant", "system"]))
+        when = START + timedelta(minutes=minutes)
+        rows.append({
+            "event_id": f"e{number}",
+            "occurred_at": when.isoformat() if number % 3 else
+            when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "channel_id": draw(st.sampled_from(["ch_a", "ch_b"])),
+            "customer_id": draw(st.sampled_from(["u1", "u2", "u3"])),
+            "event_type": event_type,
+            "sender_type": sender,
+            "consultant_id": "kim" if sender == "consultant" else None,
+            "entry_point": "web" if event_type == "room_opened" else None,
+            "message_text": draw(st.sampled_from(["hi", "!종료", " !종료 ", "ok"])),
+        })
+    # repeated ids: the same event again, or a different event under a used id
+    for _ in range(draw(st.integers(0, 3))):
+        original = rows[draw(st.integers(0, len(rows) - 1))]
+        if draw(st.booleans()):
+            rows.append(dict(original))
+        else:
+            shifted = datetime.fromisoformat(original["occurred_at"].replace("Z", "+00:00"))
+            shift = timedelta(minutes=draw(st.integers(-3000, 3000)))
+            rows.append({**original, "occurred_at": (shifted + shift).isoformat()})
+    return rows
+
+
+def marts(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    with connect_warehouse(database) as connection:
+        return {
+            table: sorted(
+                map(repr, connection.execute(f"select {columns} from {table}").fetchall())
+            )
+            for table, columns in COMPARED.items()
+        }
+
+
+def build(events_glob: Path, work: Path, *extra_args: str) -> Path:
+    """`dbt build` (seeds, models, data tests; not the unit tests) into work's warehouse."""
+    return run_dbt(["build", "--exclude-resource-type", "unit_test", *extra_args], work,
+                   events_path=events_glob, vars=OPEN_MONTHS)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(rows=event_rows(), data=st.data())
+def test_any_arrival_split_equals_a_full_rebuild(
+    rows: list[dict[str, str | None]], data: st.DataObject, tmp_path_factory
+) -> None:
+    root = tmp_path_factory.mktemp("split")
+    landing = root / "landing"
+    batch_count = data.draw(st.integers(2, 3), label="batches")
+    assignment = data.draw(
+        st.lists(st.integers(0, batch_count - 1), min_size=len(rows), max_size=len(rows)),
+        label="arrival batch of each row",
+    )
+    redeliver = data.draw(st.integers(-1, batch_count - 1), label="batch delivered twice")
+
+    incremental = root / "incremental"
+    for batch in range(batch_count):
+        write_events_csv([r for r, b in zip(rows, assignment, strict=True) if b == batch],
+                         landing / f"day_{batch}.csv")
+        if batch == redeliver:
+            write_events_csv([r for r, b in zip(rows, assignment, strict=True) if b == batch],
+                             landing / f"day_{batch}_again.csv")
+        database = build(landing / "*.csv", incremental)
+    after_last_batch = marts(database)
+    # nothing new: nothing changes (and every data test passes on the incremental result)
+    assert marts(build(landing / "*.csv", incremental)) == after_last_batch
+
+    expected = marts(build(landing / "*.csv", root / "full", "--full-refresh"))
+    for table in COMPARED:
+        assert after_last_batch[table] == expected[table], (
+            f"{table} differs after incremental arrival\n"
+            f"only incremental: {sorted(set(after_last_batch[table]) - set(expected[table]))}\n"
+            f"only full: {sorted(set(expected[table]) - set(after_last_batch[table]))}"
+        )
+
+
+def test_a_late_event_reaches_back_to_an_old_room(tmp_path: Path) -> None:
+    """No lookback window: an event arriving long after a room's day still lands in it."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer"}
+    write_events_csv([
+        {**base, "event_id": "open", "occurred_at": "2026-01-05T10:00:00+09:00",
+         "event_type": "room_opened"},
+        {**base, "event_id": "next_day", "occurred_at": "2026-01-06T10:00:00+09:00",
+         "event_type": "message"},
+    ], landing / "january.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    # months later, the !종료 sent on the first day finally arrives: the room ended then
+    write_events_csv([
+        {**base, "event_id": "bye", "occurred_at": "2026-01-05T10:30:00+09:00",
+         "event_type": "message", "message_text": "!종료"},
+        {**base, "event_id": "june", "occurred_at": "2026-06-01T10:00:00+09:00",
+         "event_type": "message"},
+    ], landing / "june_delivery.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+    with connect_warehouse(database) as connection:
+        charges = connection.execute(
+            "select billing_date::varchar, charge_reason from marts.fct_room_charges"
+        ).fetchall()
+        dispositions = dict(connection.execute(
+            "select event_id, disposition_reason from marts.fct_chat_event_audit"
+        ).fetchall())
+    assert charges == [("2026-01-05", "room_opened")]
+    assert dispositions == {"open": "room_activity", "bye": "room_activity",
+                            "next_day": "outside_room", "june": "outside_room"}
+
+
+def test_a_rewritten_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
+    """The source must only grow. A file rewritten after it was loaded (here: its last row was
+    half-written when first read) fails the build, naming the file, instead of leaving the
+    vanished row billed; `--full-refresh` rebuilds from the files as they are now."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer",
+            "event_type": "message"}
+    complete = [
+        {**base, "event_id": "a", "occurred_at": "2026-01-05T10:00:00+09:00",
+         "event_type": "room_opened"},
+        {**base, "event_id": "b", "occurred_at": "2026-01-06T10:00:00+09:00"},
+    ]
+    write_events_csv([complete[0], {**complete[1], "occurred_at": "2026-01-06T1"}],
+                     landing / "day.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    write_events_csv(complete, landing / "day.csv")
+
+    with pytest.raises(DbtBuildError) as failure:
+        build(landing / "*.csv", tmp_path / "db")
+    assert "loaded_rows_are_still_in_the_source" in str(failure.value)
+
+    database = build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    with connect_warehouse(database) as connection:
+        audit = connection.execute(
+            "select event_id, disposition from marts.fct_chat_event_audit order by event_id"
+        ).fetchall()
+    assert audit == [("a", "billed"), ("b", "billed")]
