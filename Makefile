@@ -17,12 +17,14 @@ export KAKAO_DUCKDB_PATH
 FIXTURE_DB := warehouse/test_fixtures.duckdb
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
 
-.PHONY: help install run build fees test lint unit-dbt pytest clean
+.PHONY: help install install-spark run build fees test test-spark spark-build lint unit-dbt pytest clean
 
 help:
 	@echo "make run    set up .venv, build the warehouse on the sample data, print the monthly fees"
-	@echo "make test   lint (sqlfluff, ruff) + dbt build on the test fixtures + pytest"
+	@echo "make test   lint (sqlfluff, ruff) + dbt build on the test fixtures + pytest (Spark parity included)"
 	@echo "make fees   print the monthly fee table of the current warehouse"
+	@echo "make test-spark  build the fixtures on local Spark and compare every mart with DuckDB"
+	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
 	@echo "make clean  remove build output (target/, logs/, warehouse/)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -34,6 +36,29 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The Spark target's packages (pyspark is large); only the Spark targets and `make test` need them.
+SPARK_STAMP := $(VENV)/.installed-spark-stamp
+$(SPARK_STAMP): $(STAMP)
+	@command -v java >/dev/null || { echo "Spark needs Java 17 (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,spark]"
+	@touch $@
+
+install-spark: $(SPARK_STAMP)
+
+KAKAO_SPARK_DIR ?= $(CURDIR)/warehouse/spark
+export KAKAO_SPARK_DIR
+SPARK_EVENTS := $(KAKAO_SPARK_DIR)/events
+
+# Sample CSV -> Parquet (the Spark target reads Parquet), then the whole project on local Spark.
+spark-build: $(SPARK_STAMP)
+	$(BIN)/python scripts/events_to_parquet.py 'data/sample/*.csv' $(SPARK_EVENTS)
+	cd $(KAKAO_SPARK_DIR) && KAKAO_DBT_TARGET=spark $(CURDIR)/$(BIN)/dbt build \
+	    --project-dir $(CURDIR) --target-path $(KAKAO_SPARK_DIR)/target --log-path $(KAKAO_SPARK_DIR)/logs \
+	    --vars '{chat_events_path: "$(SPARK_EVENTS)/*.parquet"}'
+
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -m spark
+
 run: $(STAMP) build fees
 
 build: $(STAMP)
@@ -44,7 +69,7 @@ build: $(STAMP)
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)
 
-test: $(STAMP) lint unit-dbt pytest
+test: $(SPARK_STAMP) lint unit-dbt pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests udfs
@@ -55,7 +80,7 @@ unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
-pytest: $(STAMP)
+pytest: $(SPARK_STAMP)
 	$(BIN)/python -m pytest
 
 clean:

@@ -21,3 +21,11 @@
         )) as days (day_start)
     )
 {%- endmacro %}
+
+{% macro spark__billing_day_series(start_date, end_date) -%}
+    lateral (
+        select explode(sequence(
+            cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day
+        )) as billing_date
+    )
+{%- endmacro %}

@@ -1,15 +1,61 @@
 {#-
     Incremental processing is per stream: one (channel_id, customer_id). A build recomputes,
-    in every incremental model below validation, exactly the streams listed in
+    in every incremental model below validation, the streams listed in
     int_chat_events__streams_to_recompute (those with new or changed events, and those whose
     open room the data's clock has just expired); everything else is left as it was.
 
-    in_streams_to_recompute(): a predicate on a stream_id column, `true` on a full build.
+    How a model replaces those streams depends on the engine (DECISIONLOG D16, D17):
+      DuckDB: delete the streams' rows (pre-hook), then append them recomputed;
+      Spark:  tables are partitioned by stream_bucket (a hash of the stream into
+              var stream_buckets buckets) and a build overwrites the buckets holding those
+              streams, recomputing every stream in them (Parquet tables cannot delete rows).
+
+    stream_incremental_config(): the config of a stream-keyed incremental model (also used by
+        fct_monthly_fees, partitioned by usage_month on Spark).
+    stream_bucket(stream_id): the bucket of a stream (the last column of every such model).
+    in_streams_to_recompute(): the filter of a model's inputs; `true` on a full build.
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
 -#}
+{% macro stream_incremental_config(
+    duckdb_strategy='append', unique_key=none, spark_partition_by=['stream_bucket']
+) -%}
+    {{ return(adapter.dispatch('stream_incremental_config', 'kakao_consult_billing')(
+        duckdb_strategy, unique_key, spark_partition_by
+    )) }}
+{%- endmacro %}
+
+{% macro default__stream_incremental_config(duckdb_strategy, unique_key, spark_partition_by) -%}
+    {{ return({'incremental_strategy': duckdb_strategy, 'unique_key': unique_key}) }}
+{%- endmacro %}
+
+{% macro spark__stream_incremental_config(duckdb_strategy, unique_key, spark_partition_by) -%}
+    {{ return({
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': spark_partition_by,
+        'file_format': 'parquet',
+    }) }}
+{%- endmacro %}
+
+{% macro stream_bucket(stream_id) -%}
+    {{ return(adapter.dispatch('stream_bucket', 'kakao_consult_billing')(stream_id)) }}
+{%- endmacro %}
+
+{% macro default__stream_bucket(stream_id) -%}
+    {#- the first 16 bits of the MD5 stream id, modulo the bucket count -#}
+    cast(cast('0x' || substr({{ stream_id }}, 1, 4) as integer) % {{ kakao_var('stream_buckets') | int }} as integer)
+{%- endmacro %}
+
+{% macro spark__stream_bucket(stream_id) -%}
+    cast(cast(conv(substr({{ stream_id }}, 1, 4), 16, 10) as int) % {{ kakao_var('stream_buckets') | int }} as int)
+{%- endmacro %}
+
 {% macro in_streams_to_recompute(column='stream_id') -%}
+    {{ return(adapter.dispatch('in_streams_to_recompute', 'kakao_consult_billing')(column)) }}
+{%- endmacro %}
+
+{% macro default__in_streams_to_recompute(column) -%}
     {%- if is_incremental() -%}
         {{ column }} in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
     {%- else -%}
@@ -17,15 +63,35 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_streams_to_recompute() -%}
+{% macro spark__in_streams_to_recompute(column) -%}
     {%- if is_incremental() -%}
+        stream_bucket in (select stream_bucket from {{ ref('int_chat_events__streams_to_recompute') }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro rewrites_whole_stream_buckets() -%}
+    {{ return(adapter.dispatch('rewrites_whole_stream_buckets', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__rewrites_whole_stream_buckets() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{% macro spark__rewrites_whole_stream_buckets() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro delete_streams_to_recompute() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }}
         where stream_id in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
     {%- endif -%}
 {%- endmacro %}
 
 {% macro delete_mart_streams_to_recompute() -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }} as target
         where exists (
             select 1

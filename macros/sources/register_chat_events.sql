@@ -1,8 +1,9 @@
 {#-
-    Run at the start of every dbt invocation (on-run-start). On DuckDB, (re)creates the view
+    Run at the start of every dbt invocation (on-run-start). (Re)creates the view
     kakao.chat_events over the file(s) named by var `chat_events_path`, so the source is a real
-    relation (unit-test fixtures and other engines then work the same way). Every contract column
+    relation (unit-test fixtures then work the same way on every engine). Every contract column
     is exposed as text, plus `source_file`; parsing and validation happen in staging.
+    DuckDB reads CSV or Parquet; Spark reads Parquet (scripts/events_to_parquet.py converts CSV).
 
     Fails early, with a message a person can act on, when no file matches the path, the
     extension is not CSV or Parquet, or a contract column is missing.
@@ -12,8 +13,27 @@
 {%- endmacro %}
 
 {% macro default__register_chat_events() -%}
-    {#- Other engines: kakao.chat_events is a table managed outside this project. -#}
-    select 1
+    {{ exceptions.raise_compiler_error(
+        "register_chat_events has no implementation for adapter '" ~ adapter.type() ~ "'"
+    ) }}
+{%- endmacro %}
+
+{% macro missing_contract_columns_error(path, found_columns) -%}
+    {%- set found = found_columns | map('lower') | list -%}
+    {%- set missing = [] -%}
+    {%- for column in chat_event_contract_columns() -%}
+        {%- if column not in found -%}
+            {%- do missing.append(column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "The chat event file(s) '" ~ path ~ "' lack required column(s): "
+            ~ missing | join(', ') ~ ". Found: " ~ found | reject('equalto', '__source_file')
+            | join(', ') ~ ". Every file needs the header: "
+            ~ chat_event_contract_columns() | join(',')
+        ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro chat_event_contract_columns() -%}
@@ -55,21 +75,7 @@
     {%- endif -%}
 
     {%- set described = run_query("describe select * from " ~ reader) -%}
-    {%- set found = described.columns[0].values() | map('lower') | list -%}
-    {%- set missing = [] -%}
-    {%- for column in chat_event_contract_columns() -%}
-        {%- if column not in found -%}
-            {%- do missing.append(column) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if missing -%}
-        {{ exceptions.raise_compiler_error(
-            "The chat event file(s) '" ~ path ~ "' lack required column(s): "
-            ~ missing | join(', ') ~ ". Found: " ~ found | reject('equalto', '__source_file')
-            | join(', ') ~ ". Every file needs the header: "
-            ~ chat_event_contract_columns() | join(',')
-        ) }}
-    {%- endif -%}
+    {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
 
     create schema if not exists kakao;
     create or replace view kakao.chat_events as
@@ -78,5 +84,34 @@
         cast("{{ column }}" as varchar) as {{ column }},
         {%- endfor %}
         __source_file as source_file
+    from {{ reader }}
+{%- endmacro %}
+
+{% macro spark__register_chat_events() -%}
+    {#-
+        A view, not a catalog table, over the Parquet files: it lists the files (and any
+        `day=...` partition folders) when queried, so new files count without MSCK REPAIR.
+        source_file is the file's path without the `file:` scheme, as DuckDB reports it.
+    -#}
+    {%- if not execute -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set path = kakao_var('chat_events_path') | string | trim -%}
+    {%- if not (path | lower).endswith('.parquet') -%}
+        {{ exceptions.raise_compiler_error(
+            "On Spark, chat_events_path must name Parquet files (a path or glob ending in "
+            ~ ".parquet), not '" ~ path ~ "'. Convert CSV with: python scripts/events_to_parquet.py"
+        ) }}
+    {%- endif -%}
+    {%- set reader = "parquet.`" ~ path | replace('`', '``') ~ "`" -%}
+    {%- set described = run_query("describe query select * from " ~ reader) -%}
+    {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
+    {%- do run_query("create database if not exists kakao") -%}
+    create or replace view kakao.chat_events as
+    select
+        {%- for column in chat_event_contract_columns() %}
+        cast(`{{ column }}` as string) as {{ column }},
+        {%- endfor %}
+        regexp_replace(_metadata.file_path, '^file:(//)?', '') as source_file
     from {{ reader }}
 {%- endmacro %}

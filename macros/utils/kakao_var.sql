@@ -16,12 +16,17 @@
         ) }}
     {%- endif -%}
     {%- if name in ['billing_day_start_hour', 'room_expiry_days', 'invoice_window_start_day',
-                    'invoice_window_end_day', 'occurred_at_max_future_days'] -%}
+                    'invoice_window_end_day', 'occurred_at_max_future_days', 'stream_buckets'] -%}
         {%- if value is not number or value != value | int -%}
             {{ exceptions.raise_compiler_error(
                 "var '" ~ name ~ "' must be a whole number, got '" ~ value ~ "'"
             ) }}
         {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'stream_buckets' and not 1 <= value <= 65536 -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'stream_buckets' must be between 1 and 65536, got '" ~ value ~ "'"
+        ) }}
     {%- endif -%}
     {{- return(value) -}}
 {%- endmacro %}

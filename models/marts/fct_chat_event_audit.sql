@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -62,7 +62,8 @@ final as (
             when placed.is_activity then 'room_activity'
             when placed.is_in_room then 'room_end_event'
             else 'outside_room'
-        end as disposition_reason
+        end as disposition_reason,
+        raw_rows.stream_bucket
 
     from raw_rows
     left join placed

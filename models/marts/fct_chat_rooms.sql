@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -56,7 +56,8 @@ final as (
         rooms.consultant_message_count,
         rooms.system_message_count,
         coalesce(charges_per_room.charged_days, 0) as charged_days,
-        coalesce(charges_per_room.fee_krw, 0) as fee_krw
+        coalesce(charges_per_room.fee_krw, 0) as fee_krw,
+        rooms.stream_bucket
 
     from rooms
     left join charges_per_room

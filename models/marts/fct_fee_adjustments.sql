@@ -94,7 +94,7 @@ late_event_lists as (
         channel_id,
         usage_month,
         count(*) as caused_by_event_count,
-        {{ dbt.listagg('event_id', "','", 'order by event_id') }} as caused_by_event_ids
+        {{ sorted_string_agg('event_id') }} as caused_by_event_ids
 
     from distinct_late_events
     group by channel_id, usage_month

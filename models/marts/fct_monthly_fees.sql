@@ -1,9 +1,12 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['channel_id', 'usage_month'],
-        incremental_strategy='delete+insert',
         full_refresh=false,
+        **stream_incremental_config(
+            duckdb_strategy='delete+insert',
+            unique_key=['channel_id', 'usage_month'],
+            spark_partition_by=['usage_month'],
+        )
     )
 }}
 

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -31,7 +31,8 @@ final as (
         charge_reason,
         unit_price_krw,
         active_consultant_ids,
-        consultant_message_count
+        consultant_message_count,
+        stream_bucket
 
     from charges
 

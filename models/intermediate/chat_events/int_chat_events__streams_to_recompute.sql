@@ -1,7 +1,8 @@
 -- The streams, (channel_id, customer_id), that this build recomputes in every incremental model
 -- after validation: those with a raw row validated by this build (new, or sharing an event_id
 -- with a new one), and those whose still-open room the data's clock has just reached (or, after
--- a clock step back, left). All streams on a first build or --full-refresh.
+-- a clock step back, left). All streams on a first build or --full-refresh. On Spark the
+-- models rewrite whole stream buckets (macro stream_incremental_config).
 
 {%- set previous_rooms = adapter.get_relation(
     database=target.database,
@@ -71,7 +72,7 @@ clock_affected as (
 
 {% endif %}
 
-final as (
+streams as (
 
     select
         stream_id,
@@ -88,6 +89,18 @@ final as (
         customer_id
 
     from clock_affected
+
+),
+
+final as (
+
+    select
+        stream_id,
+        channel_id,
+        customer_id,
+        {{ stream_bucket('stream_id') }} as stream_bucket
+
+    from streams
 
 )
 

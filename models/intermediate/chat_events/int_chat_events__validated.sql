@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='raw_row_id',
-        incremental_strategy='delete+insert',
+        **stream_incremental_config(duckdb_strategy='delete+insert', unique_key='raw_row_id')
     )
 }}
 
@@ -15,7 +14,9 @@
 -- Incremental: a build looks at the raw rows it has not seen, the rows it rejected as in the
 -- future (the run's clock has moved), and every earlier row sharing an event_id with those, and
 -- rewrites exactly these rows (`processed_by` = this build). There is no lookback window: a late
--- row is compared with every earlier row of its event_id, however old.
+-- row is compared with every earlier row of its event_id, however old. On Spark the table is
+-- partitioned by stream_bucket and a build overwrites whole buckets: the other rows of the
+-- buckets it touches are carried over unchanged (their event_ids saw no new row).
 
 with
 
@@ -32,6 +33,7 @@ previous as (
     select
         raw_row_id,
         source_file,
+        stream_id,
         event_id,
         occurred_at_text,
         occurred_at,
@@ -86,6 +88,19 @@ events as (
 
 ),
 
+{% if rewrites_whole_stream_buckets() %}
+
+carried_over as (
+
+    select * from {{ this }}
+    where
+        stream_bucket in (select {{ stream_bucket('events.stream_id') }} from events)
+        and raw_row_id not in (select events.raw_row_id from events)
+
+),
+
+{% endif %}
+
 {% else %}
 
 events as (
@@ -126,7 +141,7 @@ final as (
 
     select
         events.raw_row_id,
-        {{ surrogate_key(['events.channel_id', 'events.customer_id']) }} as stream_id,
+        events.stream_id,
         events.source_file,
         events.event_id,
         events.occurred_at_text,
@@ -145,7 +160,8 @@ final as (
             case when ranked.rank_within_event_id > 1 then 'duplicate_event_id' end
         ) as rejection_reason,
         coalesce(conflicts.event_id_conflict, false) as event_id_conflict,
-        '{{ invocation_id }}' as processed_by
+        '{{ invocation_id }}' as processed_by,
+        {{ stream_bucket('events.stream_id') }} as stream_bucket
 
     from events
     left join ranked
@@ -156,3 +172,7 @@ final as (
 )
 
 select * from final
+{% if is_incremental() and rewrites_whole_stream_buckets() %}
+union all
+select * from carried_over
+{% endif %}

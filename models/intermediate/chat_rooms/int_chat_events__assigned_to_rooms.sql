@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -123,7 +123,8 @@ final as (
         is_in_room,
         is_in_room and is_customer_activity as is_customer_activity,
         is_in_room and is_room_end as is_room_end,
-        is_in_room and event_type in ('room_opened', 'message') as is_activity
+        is_in_room and event_type in ('room_opened', 'message') as is_activity,
+        {{ stream_bucket('stream_id') }} as stream_bucket
 
     from located
 

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -140,7 +140,8 @@ final as (
         message_count,
         customer_message_count,
         consultant_message_count,
-        system_message_count
+        system_message_count,
+        {{ stream_bucket('stream_id') }} as stream_bucket
 
     from ended
 

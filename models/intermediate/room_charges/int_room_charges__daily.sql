@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -115,7 +115,7 @@ consultant_lists as (
     select
         room_id,
         billing_date,
-        {{ dbt.listagg('consultant_id', "','", 'order by consultant_id') }} as active_consultant_ids
+        {{ sorted_string_agg('consultant_id') }} as active_consultant_ids
 
     from consultant_ids
     group by room_id, billing_date
@@ -131,6 +131,7 @@ final as (
         rooms.customer_id,
         charged_days.billing_date,
         consultant_lists.active_consultant_ids,
+        rooms.stream_bucket,
         case
             when charged_days.billing_date = rooms.opened_billing_date then 'room_opened'
             else 'day_rollover'

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         pre_hook="{{ delete_streams_to_recompute() }}",
+        **stream_incremental_config()
     )
 }}
 
@@ -50,7 +50,8 @@ final as (
         daily_charges.charge_reason,
         price_periods.unit_price_krw,
         daily_charges.active_consultant_ids,
-        daily_charges.consultant_message_count
+        daily_charges.consultant_message_count,
+        daily_charges.stream_bucket
 
     from daily_charges
     left join price_periods

@@ -92,6 +92,7 @@ final as (
     select
         parsed.raw_row_id,
         parsed.source_file,
+        {{ surrogate_key(['parsed.channel_id', 'parsed.customer_id']) }} as stream_id,
         parsed.event_id,
         parsed.occurred_at_text,
         parsed.occurred_at,

@@ -1,0 +1,67 @@
+"""Convert chat event CSV files into Parquet files that the Spark target reads.
+
+Each CSV file matched by SOURCE becomes OUT_DIR/<file name>.parquet: every contract column as
+text, exactly as the DuckDB target reads the CSV (header, comma, double-quote escaping, all
+columns as strings, empty fields as null). Nothing is parsed or validated here; staging does
+that on both engines. An existing output file is left alone unless --overwrite is given,
+because the event files are append-only (an earlier build may have read it).
+
+    python scripts/events_to_parquet.py 'data/sample/*.csv' warehouse/spark/events
+    dbt build --target spark --vars '{chat_events_path: "warehouse/spark/events/*.parquet"}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+CONTRACT_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type",
+                    "sender_type", "consultant_id", "entry_point", "message_text")
+
+
+def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write one Parquet file per CSV file matching `source`; return the files written."""
+    connection = duckdb.connect()
+    quoted = "'" + source.replace("'", "''") + "'"
+    files = [row[0] for row in connection.execute(f"select file from glob({quoted}) order by file")
+             .fetchall()]
+    if not files:
+        raise SystemExit(f"No CSV files match {source!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for number, file in enumerate(files, start=1):
+        target = out_dir / (Path(file).name.removesuffix(".gz").removesuffix(".csv") + ".parquet")
+        if target.exists() and not overwrite:
+            print(f"[{number}/{len(files)}] {target} exists, kept (use --overwrite to replace)")
+            continue
+        file_sql = "'" + file.replace("'", "''") + "'"
+        relation = connection.sql(
+            f"select * from read_csv({file_sql}, header = true, delim = ',', quote = '\"', "
+            "escape = '\"', all_varchar = true)"
+        )
+        missing = [c for c in CONTRACT_COLUMNS if c not in [n.lower() for n in relation.columns]]
+        if missing:
+            raise SystemExit(f"{file} lacks required column(s): {', '.join(missing)}")
+        relation.select(", ".join(f'"{c}"' for c in CONTRACT_COLUMNS)).write_parquet(str(target))
+        written.append(target)
+        print(f"[{number}/{len(files)}] {file} -> {target}")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", help="a CSV file or glob, e.g. 'landing/*.csv'")
+    parser.add_argument("out_dir", type=Path, help="the directory for the Parquet files")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace Parquet files that already exist")
+    args = parser.parse_args(argv)
+    convert(args.source, args.out_dir, overwrite=args.overwrite)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
