@@ -1,0 +1,271 @@
+"""Benchmark the billing pipeline: full builds, a day's incremental build, a hand-written baseline.
+
+For each size it generates events (scripts/generate_events.py, reused when already there) and
+measures, on the same Parquet files:
+
+  full        `dbt build` of seeds and models into a fresh DuckDB file: the models' time (sum
+              of dbt's run results) and the whole process, with its peak resident memory;
+  baseline    the same rules as one hand-written DuckDB query (benchmarks/baseline.sql), whose
+              monthly totals must equal fct_monthly_fees (the run stops if they do not);
+  incremental a build on the first N arrival days, then one more arrival day added: the time of
+              that second, incremental build (at 30 and, with --incremental-90, 90 days);
+  spark       with --spark, the same full build on the local Spark session.
+
+Prints a table and writes it to benchmarks/results.md with the machine's cores and memory.
+Ratios to the baseline carry across machines; absolute seconds do not.
+
+    python scripts/benchmark.py                       # 1M and 10M events
+    python scripts/benchmark.py --sizes 1000000 --spark
+    python scripts/benchmark.py --sizes 100000000 --memory-limit 8GB   # opt-in, long
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SCRIPTS = PROJECT_DIR / "scripts"
+BIN = Path(sys.executable).parent
+
+OPEN_MONTHS = {"closed_through_month": "2000-01", "occurred_at_max_future_days": 36500}
+# Print peak resident memory (KiB, Linux) of the command run by this wrapper, children included.
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "elapsed = time.perf_counter() - start\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(f'@@measure {code} {elapsed:.3f} {peak}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+@dataclass
+class Measurement:
+    label: str
+    events: int
+    seconds: float
+    model_seconds: float | None = None
+    peak_rss_mib: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def measured(command: list[str], env: dict[str, str], cwd: Path, log_file: Path
+             ) -> tuple[float, float]:
+    """Run a command; return (seconds, peak RSS in MiB). Raises with the log's tail on failure."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w") as handle:
+        process = subprocess.run([sys.executable, "-c", MEASURE, *command], env=env, cwd=cwd,
+                                 stdout=handle, stderr=subprocess.PIPE, text=True, check=False)
+    marker = [line for line in process.stderr.splitlines() if line.startswith("@@measure")]
+    if process.returncode != 0 or not marker:
+        tail = "\n".join(log_file.read_text().splitlines()[-30:])
+        raise SystemExit(f"{' '.join(command[:3])} failed (log: {log_file}):\n{tail}\n"
+                         f"{process.stderr[-2000:]}")
+    _, _, seconds, peak_kib = marker[-1].split()
+    return float(seconds), int(peak_kib) / 1024
+
+
+def generate(events: int, days: int, out: Path) -> int:
+    """Generate (or reuse) `events` events over `days` arrival days; return the event count."""
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        recorded = json.loads(manifest.read_text())
+        if recorded.get("options", {}).get("events") == events and \
+                recorded.get("options", {}).get("days") == days:
+            log(f"reusing {out} ({recorded['total_events']:,} events)")
+            return int(recorded["total_events"])
+        shutil.rmtree(out)
+    log(f"generating ~{events:,} events over {days} days into {out}")
+    subprocess.run([sys.executable, str(SCRIPTS / "generate_events.py"), "--events", str(events),
+                    "--days", str(days), "--out", str(out)], check=True)
+    return int(json.loads(manifest.read_text())["total_events"])
+
+
+def arrival_days(data: Path) -> list[Path]:
+    return sorted(p for p in data.iterdir() if p.is_dir() and p.name.startswith("arrival_date="))
+
+
+def landing_with(days: list[Path], landing: Path) -> Path:
+    """A landing folder holding (hard links to) the given arrival days' files."""
+    for day in days:
+        target = landing / day.name
+        if target.exists():
+            continue
+        target.mkdir(parents=True)
+        for file in day.glob("*.parquet"):
+            try:
+                os.link(file, target / file.name)
+            except OSError:
+                shutil.copy2(file, target / file.name)
+    return landing
+
+
+def dbt_env(database: Path, memory_limit: str | None, work: Path) -> dict[str, str]:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR),
+           "KAKAO_PROJECT_DIR": str(PROJECT_DIR), "KAKAO_DUCKDB_PATH": str(database),
+           "KAKAO_DUCKDB_TEMP_DIRECTORY": str(work / "spill"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if memory_limit:
+        env["KAKAO_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    return env
+
+
+def dbt_build(glob: str, work: Path, env: dict[str, str], label: str, events: int,
+              extra_vars: dict[str, object] | None = None, target: str = "duckdb"
+              ) -> Measurement:
+    """`dbt build` of seeds and models (no tests) on `glob`; model time from run_results."""
+    target_path = work / f"target_{label}"
+    all_vars = {"chat_events_path": glob, **OPEN_MONTHS, **(extra_vars or {})}
+    command = [str(BIN / "dbt"), "build", "--target", target, "--project-dir", str(PROJECT_DIR),
+               "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+               "--target-path", str(target_path), "--log-path", str(work / "logs"),
+               "--vars", json.dumps(all_vars)]
+    log(f"{label}: dbt build on {target} ...")
+    seconds, peak = measured(command, env, work, work / f"{label}.log")
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    model_seconds = sum(r["execution_time"] for r in results
+                        if r["unique_id"].startswith("model."))
+    log(f"{label}: {seconds:.1f} s (models {model_seconds:.1f} s), peak {peak:,.0f} MiB")
+    return Measurement(label, events, seconds, model_seconds, peak)
+
+
+def monthly_fees(database: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        return connection.execute(
+            "select channel_id, usage_month, room_charges, opened_charges, rollover_charges, "
+            "fee_krw from marts.fct_monthly_fees order by channel_id, usage_month").fetchall()
+
+
+def baseline(glob: str, events: int, work: Path) -> tuple[Measurement, list[tuple]]:
+    log("baseline: hand-written query ...")
+    command = [sys.executable, str(SCRIPTS / "baseline_billing.py"), glob, "--json",
+               str(work / "baseline.json")]
+    seconds, peak = measured(command, dict(os.environ), work, work / "baseline.log")
+    rows = [tuple(row) for row in json.loads((work / "baseline.json").read_text())["rows"]]
+    log(f"baseline: {seconds:.1f} s, peak {peak:,.0f} MiB")
+    return Measurement("baseline query", events, seconds, None, peak), rows
+
+
+def same_totals(dbt_rows: list[tuple], baseline_rows: list[tuple]) -> bool:
+    def key(rows: list[tuple]) -> list[tuple]:
+        return sorted((str(r[0]), str(r[1])[:10], *(int(v) for v in r[2:])) for r in rows)
+    return key(dbt_rows) == key(baseline_rows)
+
+
+def machine() -> str:
+    memory_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                      .splitlines() if line.startswith("MemTotal"))
+    return (f"{os.cpu_count()} cores, {memory_kib / 1024 / 1024:.1f} GiB memory, "
+            f"{platform.system()} {platform.machine()}, Python {platform.python_version()}")
+
+
+def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
+    data = args.data_dir / f"events_{events}"
+    total = generate(events, args.days + 1, data)
+    days = arrival_days(data)
+    work = args.work_dir / f"size_{events}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    glob = str(data / "*" / "*.parquet")
+    measurements: list[Measurement] = []
+
+    full = dbt_build(glob, work, dbt_env(work / "full.duckdb", args.memory_limit, work),
+                     "full build", total)
+    measurements.append(full)
+    base, base_rows = baseline(glob, total, work)
+    measurements.append(base)
+    if not same_totals(monthly_fees(work / "full.duckdb"), base_rows):
+        raise SystemExit("The baseline's monthly totals differ from fct_monthly_fees: "
+                         f"compare {work / 'baseline.json'} with {work / 'full.duckdb'}")
+    base.notes.append("monthly totals equal fct_monthly_fees")
+    full.notes.append(f"{total / full.seconds:,.0f} events/s end to end; "
+                      f"models {full.model_seconds / base.seconds:.2f}x baseline")
+
+    if not args.skip_incremental:
+        landing = landing_with(days[:-1], work / "landing")
+        env = dbt_env(work / "incremental.duckdb", args.memory_limit, work)
+        history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
+                            f"history {len(days) - 1} days", total)
+        landing_with(days[-1:], landing)
+        one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env,
+                            f"incremental +1 day on {len(days) - 1}", total)
+        one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
+                             "of the full build's")
+        measurements += [history, one_day]
+
+    if args.spark:
+        spark_work = work / "spark"
+        env = {**dbt_env(work / "unused.duckdb", None, work),
+               "KAKAO_SPARK_DIR": str(spark_work)}
+        spark_work.mkdir(parents=True, exist_ok=True)
+        measurements.append(dbt_build(glob, spark_work, env, "full build (Spark)", total,
+                                      target="spark"))
+    return measurements
+
+
+def table(measurements: list[Measurement], baseline_seconds: dict[int, float]) -> str:
+    lines = ["| run | events | process s | models s | x baseline | peak RSS MiB | notes |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for m in measurements:
+        timed = m.model_seconds if m.model_seconds is not None else m.seconds
+        ratio = timed / baseline_seconds[m.events] if m.events in baseline_seconds else None
+        lines.append(
+            f"| {m.label} | {m.events:,} | {m.seconds:.1f} | "
+            f"{'' if m.model_seconds is None else f'{m.model_seconds:.1f}'} | "
+            f"{'' if ratio is None else f'{ratio:.2f}'} | "
+            f"{'' if m.peak_rss_mib is None else f'{m.peak_rss_mib:,.0f}'} | "
+            f"{'; '.join(m.notes)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
+                        help="approximate event counts (default: 1M and 10M)")
+    parser.add_argument("--days", type=int, default=30,
+                        help="days of history; one more arrival day is the incremental day")
+    parser.add_argument("--data-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "data")
+    parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "work")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the dbt builds, e.g. 8GB")
+    parser.add_argument("--spark", action="store_true", help="also build on local Spark")
+    parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--results", type=Path,
+                        default=PROJECT_DIR / "benchmarks" / "results.md")
+    args = parser.parse_args(argv)
+
+    measurements: list[Measurement] = []
+    for events in args.sizes:
+        measurements += run_size(events, args)
+    baseline_seconds = {m.events: m.seconds for m in measurements if m.label == "baseline query"}
+    rendered = table(measurements, baseline_seconds)
+    print(rendered)
+    header = (f"# Benchmark results\n\nMachine: {machine()}. Run {datetime.now(UTC):%Y-%m-%d} "
+              f"with `python scripts/benchmark.py {' '.join(argv or sys.argv[1:])}`.\n\n")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    previous = args.results.read_text() if args.results.exists() else ""
+    notes = previous.split("\n## Notes", 1)[1] if "\n## Notes" in previous else "\n"
+    args.results.write_text(header + rendered + "\n\n## Notes" + notes)
+    log(f"written {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
