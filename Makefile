@@ -17,7 +17,7 @@ export KAKAO_DUCKDB_PATH
 FIXTURE_DB := warehouse/test_fixtures.duckdb
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
 
-.PHONY: help install install-spark run build fees test test-spark spark-build lint unit-dbt pytest clean
+.PHONY: help install install-spark run build fees test test-spark spark-build bench lint unit-dbt pytest clean
 
 help:
 	@echo "make run    set up .venv, build the warehouse on the sample data, print the monthly fees"
@@ -25,6 +25,7 @@ help:
 	@echo "make fees   print the monthly fee table of the current warehouse"
 	@echo "make test-spark  build the fixtures on local Spark and compare every mart with DuckDB"
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
+	@echo "make bench  generate 1M and 10M events, time full/incremental builds and the baseline"
 	@echo "make clean  remove build output (target/, logs/, warehouse/)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -55,6 +56,11 @@ spark-build: $(SPARK_STAMP)
 	cd $(KAKAO_SPARK_DIR) && KAKAO_DBT_TARGET=spark $(CURDIR)/$(BIN)/dbt build \
 	    --project-dir $(CURDIR) --target-path $(KAKAO_SPARK_DIR)/target --log-path $(KAKAO_SPARK_DIR)/logs \
 	    --vars '{chat_events_path: "$(SPARK_EVENTS)/*.parquet"}'
+
+# Writes benchmarks/results.md; data and build files go to benchmarks/data and benchmarks/work.
+# BENCH_ARGS="--sizes 100000000 --memory-limit 8GB" for the opt-in 100M run, "--spark" for Spark.
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
 test-spark: $(SPARK_STAMP)
 	$(BIN)/python -m pytest -m spark

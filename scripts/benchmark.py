@@ -199,13 +199,15 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
 
     if not args.skip_incremental:
-        landing = landing_with(days[:-1], work / "landing")
+        # history: the first `days` arrival days; then the next (a full day's delivery, not
+        # the thin tail of late rows after the generated period)
+        landing = landing_with(days[:args.days], work / "landing")
         env = dbt_env(work / "incremental.duckdb", args.memory_limit, work)
         history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                            f"history {len(days) - 1} days", total)
-        landing_with(days[-1:], landing)
+                            f"history {args.days} days", total)
+        landing_with(days[args.days:args.days + 1], landing)
         one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                            f"incremental +1 day on {len(days) - 1}", total)
+                            f"incremental +1 day on {args.days}", total)
         one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
                              "of the full build's")
         measurements += [history, one_day]
