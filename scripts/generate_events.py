@@ -41,8 +41,7 @@ import duckdb
 import numpy as np
 from tqdm import tqdm
 
-CONTRACT_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type",
-                    "sender_type", "consultant_id", "entry_point", "message_text")
+from events_to_parquet import CONTRACT_COLUMNS
 
 # Mean rooms a customer opens per 30 days; the rate itself is exponentially distributed over
 # customers, so the count per customer is geometric (a Poisson count with a varying rate).

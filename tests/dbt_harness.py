@@ -11,18 +11,9 @@ from pathlib import Path
 import duckdb
 from dbt.cli.main import dbtRunner
 
+from reference_billing import CONTRACT_COLUMNS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-CONTRACT_COLUMNS = (
-    "event_id",
-    "occurred_at",
-    "channel_id",
-    "customer_id",
-    "event_type",
-    "sender_type",
-    "consultant_id",
-    "entry_point",
-    "message_text",
-)
 
 
 class DbtBuildError(RuntimeError):
