@@ -13,7 +13,8 @@
     stream_incremental_config(): the config of a stream-keyed incremental model (also used by
         fct_monthly_fees, partitioned by usage_month on Spark).
     stream_bucket(stream_id): the bucket of a stream (the last column of every such model).
-    in_streams_to_recompute(): the filter of a model's inputs; `true` on a full build.
+    in_streams_to_recompute(): the filter of a model's inputs (on their stream_id or, on Spark,
+        stream_bucket column); `true` on a full build.
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
@@ -51,19 +52,19 @@
     cast(cast(conv(substr({{ stream_id }}, 1, 4), 16, 10) as int) % {{ kakao_var('stream_buckets') | int }} as int)
 {%- endmacro %}
 
-{% macro in_streams_to_recompute(column='stream_id') -%}
-    {{ return(adapter.dispatch('in_streams_to_recompute', 'kakao_consult_billing')(column)) }}
+{% macro in_streams_to_recompute() -%}
+    {{ return(adapter.dispatch('in_streams_to_recompute', 'kakao_consult_billing')()) }}
 {%- endmacro %}
 
-{% macro default__in_streams_to_recompute(column) -%}
+{% macro default__in_streams_to_recompute() -%}
     {%- if is_incremental() -%}
-        {{ column }} in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
+        stream_id in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__in_streams_to_recompute(column) -%}
+{% macro spark__in_streams_to_recompute() -%}
     {%- if is_incremental() -%}
         stream_bucket in (select stream_bucket from {{ ref('int_chat_events__streams_to_recompute') }})
     {%- else -%}
