@@ -3,12 +3,16 @@
 For each size it generates events (scripts/generate_events.py, reused when already there) and
 measures, on the same Parquet files:
 
-  full        `dbt build` of seeds and models into a fresh DuckDB file: the models' time (sum
-              of dbt's run results) and the whole process, with its peak resident memory;
+  full        `dbt build` of seeds and models into a fresh DuckDB file: the models' time (from
+              dbt's run results: the wall time from the first model's start to the last one's
+              end; with 2 threads, models run side by side) and the whole process, with its
+              peak resident memory;
   baseline    the same rules as one hand-written DuckDB query (benchmarks/baseline.sql), whose
               monthly totals must equal fct_monthly_fees (the run stops if they do not);
-  incremental a build on the first N arrival days, then one more arrival day added: the time of
-              that second, incremental build (at 30 and, with --incremental-90, 90 days);
+  incremental a build on the first N arrival days (--history-days, 30 by default), then one
+              more arrival day added: the time of that second, incremental build. For a history
+              other than 30 days the data is generated at the same events per day, so the
+              added day is the same size and the times are comparable;
   spark       with --spark, the same full build on the local Spark session.
 
 Prints a table and writes it to benchmarks/results.md with the machine's cores and memory.
@@ -16,6 +20,7 @@ Ratios to the baseline carry across machines; absolute seconds do not.
 
     python scripts/benchmark.py                       # 1M and 10M events
     python scripts/benchmark.py --sizes 1000000 --spark
+    python scripts/benchmark.py --sizes 1000000 --history-days 30 90
     python scripts/benchmark.py --sizes 100000000 --memory-limit 8GB   # opt-in, long
 """
 
@@ -137,10 +142,19 @@ def dbt_build(glob: str, work: Path, env: dict[str, str], label: str, events: in
     log(f"{label}: dbt build on {target} ...")
     seconds, peak = measured(command, env, work, work / f"{label}.log")
     results = json.loads((target_path / "run_results.json").read_text())["results"]
-    model_seconds = sum(r["execution_time"] for r in results
-                        if r["unique_id"].startswith("model."))
+    model_seconds = model_wall_seconds(
+        [r for r in results if r["unique_id"].startswith("model.")])
     log(f"{label}: {seconds:.1f} s (models {model_seconds:.1f} s), peak {peak:,.0f} MiB")
     return Measurement(label, events, seconds, model_seconds, peak)
+
+
+def model_wall_seconds(results: list[dict]) -> float:
+    """Wall time from the first model's start to the last model's end (run_results timing)."""
+    spans = [(datetime.fromisoformat(t["started_at"]), datetime.fromisoformat(t["completed_at"]))
+             for r in results for t in r["timing"] if t["name"] == "execute"]
+    if not spans:
+        return sum(r["execution_time"] for r in results)
+    return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
 def monthly_fees(database: Path) -> list[tuple]:
@@ -198,19 +212,15 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
     full.notes.append(f"{total / full.seconds:,.0f} events/s end to end; "
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
 
-    if not args.skip_incremental:
-        # history: the first `days` arrival days; then the next (a full day's delivery, not
-        # the thin tail of late rows after the generated period)
-        landing = landing_with(days[:args.days], work / "landing")
-        env = dbt_env(work / "incremental.duckdb", args.memory_limit, work)
-        history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                            f"history {args.days} days", total)
-        landing_with(days[args.days:args.days + 1], landing)
-        one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                            f"incremental +1 day on {args.days}", total)
-        one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
-                             "of the full build's")
-        measurements += [history, one_day]
+    for history_days in ([] if args.skip_incremental else args.history_days):
+        if history_days == args.days:
+            history_data, history_total = data, total
+        else:
+            # the same events per day as the main data set, over history_days + 1 days
+            history_data = args.data_dir / f"events_{events}_days_{history_days + 1}"
+            history_total = generate(round(events * (history_days + 1) / (args.days + 1)),
+                                     history_days + 1, history_data)
+        measurements += incremental(history_data, history_days, work, args, full)
 
     if args.spark:
         spark_work = work / "spark"
@@ -220,6 +230,34 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
         measurements.append(dbt_build(glob, spark_work, env, "full build (Spark)", total,
                                       target="spark"))
     return measurements
+
+
+def incremental(data: Path, history_days: int, work: Path, args: argparse.Namespace,
+                full: Measurement) -> list[Measurement]:
+    """Build `history_days` arrival days, then add the next day and build incrementally."""
+    days = arrival_days(data)
+    if len(days) <= history_days:
+        raise SystemExit(f"{data} has {len(days)} arrival days; {history_days + 1} needed")
+
+    def events_in(day_folders: list[Path]) -> int:
+        import duckdb
+
+        files = [str(f) for day in day_folders for f in day.glob("*.parquet")]
+        return duckdb.sql(f"select count(*) from read_parquet({files!r})").fetchall()[0][0]
+
+    # history: the first `history_days` arrival days; then the next (a full day's delivery, not
+    # the thin tail of late rows after the generated period)
+    landing = landing_with(days[:history_days], work / f"landing_{history_days}")
+    env = dbt_env(work / f"incremental_{history_days}.duckdb", args.memory_limit, work)
+    history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
+                        f"history {history_days} days", events_in(days[:history_days]))
+    landing_with(days[history_days:history_days + 1], landing)
+    one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env,
+                        f"incremental +1 day on {history_days}",
+                        events_in(days[history_days:history_days + 1]))
+    one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
+                         "of the full build's")
+    return [history, one_day]
 
 
 def table(measurements: list[Measurement], baseline_seconds: dict[int, float]) -> str:
@@ -248,10 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "work")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the dbt builds, e.g. 8GB")
     parser.add_argument("--spark", action="store_true", help="also build on local Spark")
+    parser.add_argument("--history-days", type=int, nargs="+", default=None,
+                        help="days of history for the incremental measurement (default: "
+                             "--days); e.g. 30 90 to see whether a day's cost grows")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--results", type=Path,
                         default=PROJECT_DIR / "benchmarks" / "results.md")
     args = parser.parse_args(argv)
+    args.history_days = args.history_days or [args.days]
 
     measurements: list[Measurement] = []
     for events in args.sizes:

@@ -1,6 +1,7 @@
 """Incremental builds equal a full rebuild: the same events delivered in any split into arrival
 batches (late events, a file delivered twice) give marts identical, row for row, to one
-`--full-refresh` build; a build with no new data changes nothing."""
+`--full-refresh` build; a build with no new data changes nothing; staging reads only new and
+changed files (DECISIONLOG D18)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ COMPARED = {
     "marts.fct_chat_rooms": "*",
     "marts.fct_chat_event_audit": "*",
     "marts.fct_monthly_fees": "* exclude (closed_at, computed_at)",
-    "intermediate.int_chat_events__validated": "* exclude (processed_by)",
+    "intermediate.int_chat_events__validated": "* exclude (processed_by, loaded_at)",
 }
 EXAMPLES = int(os.environ.get("KAKAO_HYPOTHESIS_EXAMPLES", "4"))
 
@@ -178,3 +179,107 @@ def test_a_rewritten_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -
             "select event_id, disposition from marts.fct_chat_event_audit order by event_id"
         ).fetchall()
     assert audit == [("a", "billed"), ("b", "billed")]
+
+
+def staged_files(database: Path) -> dict[str, tuple[int, object]]:
+    """Per staged file name: (rows, loaded_at)."""
+    with connect_warehouse(database) as connection:
+        rows = connection.execute(
+            "select source_file, count(*), max(loaded_at)"
+            " from staging.stg_kakao__chat_events group by source_file"
+        ).fetchall()
+    return {Path(name).name: (count, loaded_at) for name, count, loaded_at in rows}
+
+
+def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
+    """D18: a file is parsed once; a new file is read on the next build, an untouched one is
+    not read again, and a file that grew is read again whole, keeping every row it had."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer"}
+    first = [{**base, "event_id": "a", "occurred_at": "2026-01-05T10:00:00+09:00",
+              "event_type": "room_opened"}]
+    write_events_csv(first, landing / "monday.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+    before = staged_files(database)
+
+    write_events_csv([{**base, "event_id": "b", "occurred_at": "2026-01-06T10:00:00+09:00",
+                       "event_type": "message"}], landing / "tuesday.csv")
+    grown = [*first, {**base, "event_id": "c", "occurred_at": "2026-01-05T11:00:00+09:00",
+                      "event_type": "message", "message_text": "!종료"}]
+    write_events_csv(grown, landing / "monday_late.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    middle = staged_files(database)
+    assert middle["monday.csv"] == before["monday.csv"], "an untouched file was read again"
+    assert middle["tuesday.csv"][0] == 1
+    assert middle["monday_late.csv"][0] == 2
+
+    # the late file grows again: it is read again, whole, and nothing it had is lost
+    write_events_csv([*grown, {**base, "event_id": "d", "occurred_at": "2026-01-07T10:00:00+09:00",
+                               "event_type": "room_opened"}], landing / "monday_late.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    after = staged_files(database)
+    assert after["monday.csv"] == before["monday.csv"]
+    assert after["tuesday.csv"] == middle["tuesday.csv"]
+    assert after["monday_late.csv"][0] == 3
+    assert after["monday_late.csv"][1] > middle["monday_late.csv"][1]
+
+    incremental = marts(database)
+    expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))
+    for table in COMPARED:
+        assert incremental[table] == expected[table], table
+
+
+def test_a_deleted_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
+    """A file that an earlier build loaded and that has gone stops the build, naming it."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer",
+            "event_type": "room_opened"}
+    write_events_csv([{**base, "event_id": "a", "occurred_at": "2026-01-05T10:00:00+09:00"}],
+                     landing / "kept.csv")
+    write_events_csv([{**base, "event_id": "b", "occurred_at": "2026-01-06T10:00:00+09:00"}],
+                     landing / "removed.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    (landing / "removed.csv").unlink()
+
+    with pytest.raises(DbtBuildError) as failure:
+        build(landing / "*.csv", tmp_path / "db")
+    message = str(failure.value)
+    assert "removed.csv" in message
+    assert "no longer in chat_events_path" in message
+    assert "--full-refresh" in message
+
+    database = build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    with connect_warehouse(database) as connection:
+        audit = connection.execute("select event_id from marts.fct_chat_event_audit").fetchall()
+    assert audit == [("a",)]
+
+
+def test_a_row_rejected_as_in_the_future_is_checked_again_by_later_builds(tmp_path: Path) -> None:
+    """Staging judges occurred_at_in_future when it loads a file, against that run's clock;
+    validation re-checks those rows on every build (D18), so a row the clock has caught up
+    with is billed without its file being read again. Here the clock's reach moves through
+    var occurred_at_max_future_days instead of waiting a day."""
+    landing = tmp_path / "landing"
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_events_csv([{"event_id": "early_bird", "occurred_at": tomorrow, "channel_id": "ch",
+                       "customer_id": "u", "event_type": "room_opened",
+                       "sender_type": "customer"}], landing / "day.csv")
+
+    def build_with(future_days: int) -> Path:
+        return run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp_path / "db",
+                       events_path=landing / "*.csv",
+                       vars={**OPEN_MONTHS, "occurred_at_max_future_days": future_days})
+
+    def disposition(database: Path) -> list[tuple[str, str]]:
+        with connect_warehouse(database) as connection:
+            return connection.execute(
+                "select disposition, disposition_reason from marts.fct_chat_event_audit"
+            ).fetchall()
+
+    database = build_with(0)
+    assert disposition(database) == [("rejected", "occurred_at_in_future")]
+    loaded = staged_files(database)
+
+    database = build_with(2)
+    assert staged_files(database) == loaded, "the file was read again"
+    assert disposition(database) == [("billed", "room_activity")]

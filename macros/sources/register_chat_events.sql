@@ -5,6 +5,9 @@
     is exposed as text, plus `source_file`; parsing and validation happen in staging.
     DuckDB reads CSV or Parquet; Spark reads Parquet (scripts/events_to_parquet.py converts CSV).
 
+    Also (re)creates kakao.chat_event_files: one row per file, with a signature (size and
+    modification time) from the file system, so that staging loads only new or changed files.
+
     Fails early, with a message a person can act on, when no file matches the path, the
     extension is not CSV or Parquet, or a contract column is missing.
 -#}
@@ -78,13 +81,22 @@
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
 
     create schema if not exists kakao;
+    create or replace view kakao.chat_event_files as
+    select
+        filename as source_file,
+        cast(size as varchar) || ' bytes, modified '
+        || strftime(last_modified, '%Y-%m-%dT%H:%M:%S.%fZ') as source_file_signature
+    from read_blob({{ quoted_path }});
     create or replace view kakao.chat_events as
     select
         {%- for column in chat_event_contract_columns() %}
-        cast("{{ column }}" as varchar) as {{ column }},
+        cast(events."{{ column }}" as varchar) as {{ column }},
         {%- endfor %}
-        __source_file as source_file
-    from {{ reader }}
+        events.__source_file as source_file,
+        files.source_file_signature
+    from {{ reader }} as events
+    left join kakao.chat_event_files as files
+        on events.__source_file = files.source_file
 {%- endmacro %}
 
 {% macro spark__register_chat_events() -%}
@@ -106,12 +118,20 @@
     {%- set reader = "parquet.`" ~ path | replace('`', '``') ~ "`" -%}
     {%- set described = run_query("describe query select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
+    {%- set source_file = "regexp_replace(_metadata.file_path, '^file:(//)?', '')" -%}
+    {%- set signature = "concat(cast(_metadata.file_size as string), ' bytes, modified ', "
+        ~ "date_format(_metadata.file_modification_time, \"yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'\"))" -%}
     {%- do run_query("create database if not exists kakao") -%}
+    {%- do run_query(
+        "create or replace view kakao.chat_event_files as select distinct "
+        ~ source_file ~ " as source_file, " ~ signature ~ " as source_file_signature from " ~ reader
+    ) -%}
     create or replace view kakao.chat_events as
     select
         {%- for column in chat_event_contract_columns() %}
         cast(`{{ column }}` as string) as {{ column }},
         {%- endfor %}
-        regexp_replace(_metadata.file_path, '^file:(//)?', '') as source_file
+        {{ source_file }} as source_file,
+        {{ signature }} as source_file_signature
     from {{ reader }}
 {%- endmacro %}

@@ -16,6 +16,16 @@
     )
 {%- endmacro %}
 
+{% macro duckdb__trim_whitespace(expression) -%}
+    {#- trim only values that start or end with whitespace: most do not, and trim is slow -#}
+    {%- set whitespace = '(9, 10, 11, 12, 13, 32, 160, 12288)' -%}
+    case
+        when ord({{ expression }}[1]) in {{ whitespace }} or ord({{ expression }}[-1]) in {{ whitespace }}
+            then {{ default__trim_whitespace(expression) }}
+        else nullif({{ expression }}, '')
+    end
+{%- endmacro %}
+
 {% macro spark__trim_whitespace(expression) -%}
     nullif(
         regexp_replace({{ expression }}, '^[ \\t\\n\\x0B\\f\\r\\u00A0\\u3000]+|[ \\t\\n\\x0B\\f\\r\\u00A0\\u3000]+$', ''),

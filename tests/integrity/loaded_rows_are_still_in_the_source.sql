@@ -1,32 +1,39 @@
 -- Incremental builds assume the source only grows: files are added, never edited or removed.
--- Returns, per file, the raw rows an earlier build loaded that the source no longer has (a file
--- rewritten, truncated, deleted or renamed). Rebuild from the current files with
+-- Staging reloads a file whose size or modification time changed (DECISIONLOG D18); validation
+-- keeps every raw row it ever loaded. Returns, per file, the rows an earlier build loaded that
+-- the file no longer has (a file rewritten or truncated). Rebuild from the current files with
 -- `dbt build --full-refresh`; closed months stay closed and differences become adjustments.
+-- (A file that is gone altogether stops the build in staging, with the same advice.)
 
 with
 
-source_rows as (
+staged_files as (
 
-    select raw_row_id from {{ ref('stg_kakao__chat_events') }}
+    select
+        source_file,
+        count(*) as staged_rows
+
+    from {{ ref('stg_kakao__chat_events') }}
+    group by source_file
 
 ),
 
-loaded_rows as (
+validated_files as (
 
     select
-        raw_row_id,
-        source_file
+        source_file,
+        count(*) as validated_rows
 
     from {{ ref('int_chat_events__validated') }}
+    group by source_file
 
 )
 
 select
-    loaded_rows.source_file,
-    count(*) as rows_no_longer_in_source
+    validated_files.source_file,
+    validated_files.validated_rows - coalesce(staged_files.staged_rows, 0) as rows_no_longer_in_source
 
-from loaded_rows
-left join source_rows
-    on loaded_rows.raw_row_id = source_rows.raw_row_id
-where source_rows.raw_row_id is null
-group by loaded_rows.source_file
+from validated_files
+left join staged_files
+    on validated_files.source_file = staged_files.source_file
+where validated_files.validated_rows > coalesce(staged_files.staged_rows, 0)

@@ -8,13 +8,19 @@
 }}
 
 -- When each raw row was first seen by a build: the run's start time, kept from then on (also
--- through --full-refresh), so a fee adjustment can name the late events that caused it.
+-- through --full-refresh), so a fee adjustment can name the late events that caused it. An
+-- incremental build reads only the staged rows loaded since its previous run.
+
+{%- set seen_until = incremental_watermark('first_seen_at') if is_incremental() else none %}
 
 with
 
 raw_rows as (
 
     select * from {{ ref('stg_kakao__chat_events') }}
+    {%- if seen_until is not none %}
+    where loaded_at >= {{ seen_until }}
+    {%- endif %}
 
 ),
 
@@ -23,8 +29,7 @@ final as (
     select
         raw_rows.raw_row_id,
         raw_rows.event_id,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
-            as first_seen_at
+        {{ build_started_at() }} as first_seen_at
 
     from raw_rows
     {% if is_incremental() -%}

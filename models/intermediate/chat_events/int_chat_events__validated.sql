@@ -11,18 +11,34 @@
 -- the choice never depends on file names, row order or arrival order. `event_id_conflict` flags
 -- every row of an event_id whose rows do not all have the same content.
 --
--- Incremental: a build looks at the raw rows it has not seen, the rows it rejected as in the
--- future (the run's clock has moved), and every earlier row sharing an event_id with those, and
--- rewrites exactly these rows (`processed_by` = this build). There is no lookback window: a late
+-- Incremental: a build looks at the raw rows it has not seen (from the staged rows loaded since
+-- its previous run), the rows it rejected as in the future (re-checked: the run's clock has
+-- moved), and every earlier row sharing an event_id with those, and rewrites exactly these rows
+-- (`processed_by` = this build). There is no lookback window: a late
 -- row is compared with every earlier row of its event_id, however old. On Spark the table is
 -- partitioned by stream_bucket and a build overwrites whole buckets: the other rows of the
 -- buckets it touches are carried over unchanged (their event_ids saw no new row).
+
+{%- set validated_until = incremental_watermark('loaded_at') if is_incremental() else none %}
+{%- set event_columns = [
+    'raw_row_id', 'source_file', 'stream_id', 'event_id', 'occurred_at_text', 'occurred_at',
+    'channel_id', 'customer_id', 'event_type', 'sender_type', 'consultant_id', 'entry_point',
+    'is_end_command', 'content_fingerprint',
+] %}
 
 with
 
 staged as (
 
-    select * from {{ ref('stg_kakao__chat_events') }}
+    select
+        {{ event_columns | join(',\n        ') }},
+        rejection_reason,
+        loaded_at
+
+    from {{ ref('stg_kakao__chat_events') }}
+    {%- if validated_until is not none %}
+    where loaded_at > {{ validated_until }}
+    {%- endif %}
 
 ),
 
@@ -31,21 +47,9 @@ staged as (
 previous as (
 
     select
-        raw_row_id,
-        source_file,
-        stream_id,
-        event_id,
-        occurred_at_text,
-        occurred_at,
-        channel_id,
-        customer_id,
-        event_type,
-        sender_type,
-        consultant_id,
-        entry_point,
-        is_end_command,
-        content_fingerprint,
-        field_rejection_reason as rejection_reason
+        {{ event_columns | join(',\n        ') }},
+        field_rejection_reason as rejection_reason,
+        loaded_at
 
     from {{ this }}
 
@@ -58,9 +62,17 @@ arrived as (
     from staged
     left join previous
         on staged.raw_row_id = previous.raw_row_id
-    where
-        previous.raw_row_id is null
-        or previous.rejection_reason = 'occurred_at_in_future'
+    where previous.raw_row_id is null
+
+    union all
+
+    select
+        {{ event_columns | join(',\n        ') }},
+        {{ chat_event_rejection_reason('previous') }} as rejection_reason,
+        loaded_at
+
+    from previous
+    where previous.rejection_reason = 'occurred_at_in_future'
 
 ),
 
@@ -160,6 +172,7 @@ final as (
             case when ranked.rank_within_event_id > 1 then 'duplicate_event_id' end
         ) as rejection_reason,
         coalesce(conflicts.event_id_conflict, false) as event_id_conflict,
+        events.loaded_at,
         '{{ invocation_id }}' as processed_by,
         {{ stream_bucket('events.stream_id') }} as stream_bucket
 

@@ -1,17 +1,23 @@
+{{ config(**staging_config()) }}
+
 -- One row per raw chat event row: ids trimmed, enums lower-cased, occurred_at parsed to an
 -- instant, the `!종료` command detected, and a field-level rejection reason (DECISIONLOG D3-D5,
 -- D7). Duplicate event ids are resolved downstream; message_text goes no further than here.
--- Plausible occurred_at: on or after var `occurred_at_min` (a date in billing_time_zone) and no
--- later than the run's start plus var `occurred_at_max_future_days` days.
+--
+-- Each file is parsed once (D18): an incremental build loads only the files that are new or
+-- whose signature (size, modification time) changed, and a changed file replaces its rows.
+-- `loaded_at` tells the models after staging which rows are new.
 
-{%- set earliest = kakao_var('occurred_at_min') %}
-{%- set future_days = kakao_var('occurred_at_max_future_days') | int %}
+{%- set files_to_load = chat_event_files_to_load() if is_incremental() else none %}
 
 with
 
 source as (
 
     select * from {{ source('kakao', 'chat_events') }}
+    {%- if files_to_load is not none %}
+    where {% if files_to_load %}source_file in ({{ sql_string_list(files_to_load) }}){% else %}false{% endif %}
+    {%- endif %}
 
 ),
 
@@ -46,6 +52,7 @@ normalized as (
     select
         raw_row_id,
         source_file,
+        source_file_signature,
         {{ trim_whitespace('event_id') }} as event_id,
         {{ trim_whitespace('occurred_at') }} as occurred_at_text,
         {{ trim_whitespace('channel_id') }} as channel_id,
@@ -75,18 +82,6 @@ parsed as (
 
 ),
 
-plausible as (
-
-    select
-        {{ parse_event_timestamp("'" ~ earliest ~ "T00:00:00'") }} as earliest_occurred_at,
-        {{ dbt.dateadd(
-            'day',
-            future_days,
-            parse_event_timestamp("'" ~ run_started_at.strftime('%Y-%m-%dT%H:%M:%SZ') ~ "'")
-        ) }} as latest_occurred_at
-
-),
-
 final as (
 
     select
@@ -104,23 +99,11 @@ final as (
         parsed.entry_point,
         parsed.is_end_command,
         parsed.content_fingerprint,
-        case
-            when parsed.event_id is null then 'missing_event_id'
-            when parsed.channel_id is null then 'missing_channel_id'
-            when parsed.customer_id is null then 'missing_customer_id'
-            when parsed.event_type is null then 'missing_event_type'
-            when parsed.event_type not in ('room_opened', 'message', 'room_left', 'room_closed')
-                then 'unknown_event_type'
-            when parsed.occurred_at_text is null then 'missing_occurred_at'
-            when parsed.occurred_at is null then 'unparseable_occurred_at'
-            when parsed.occurred_at < plausible.earliest_occurred_at then 'occurred_at_too_early'
-            when parsed.occurred_at > plausible.latest_occurred_at then 'occurred_at_in_future'
-            when parsed.sender_type not in ('customer', 'consultant', 'system')
-                then 'unknown_sender_type'
-        end as rejection_reason
+        {{ chat_event_rejection_reason('parsed') }} as rejection_reason,
+        parsed.source_file_signature,
+        {{ build_started_at() }} as loaded_at
 
     from parsed
-    cross join plausible
 
 )
 

@@ -1,0 +1,84 @@
+{#-
+    Staging parses each raw file once (DECISIONLOG D18). stg_kakao__chat_events keeps, on every
+    row, its file's signature (size and modification time, from kakao.chat_event_files); an
+    incremental build loads only the files whose signature it has not stored: new files, and
+    files that changed since (appended to, rewritten), which replace their earlier rows.
+
+    staging_config(): DuckDB: incremental, delete+insert keyed on source_file. Spark: a table
+        rebuilt on every run (Parquet tables cannot delete a file's rows; the models after
+        staging still process only new rows, see int_chat_events__validated).
+    chat_event_files_to_load(): the files an incremental build loads, a list of names. Stops
+        the build when a file that an earlier build loaded is no longer in the source.
+    build_started_at(): the run's start, to the second, as a timestamp literal.
+-#}
+{% macro staging_config() -%}
+    {{ return(adapter.dispatch('staging_config', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__staging_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': 'source_file',
+    }) }}
+{%- endmacro %}
+
+{% macro spark__staging_config() -%}
+    {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
+{%- endmacro %}
+
+{% macro chat_event_files_to_load() -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set compared = run_query(
+        "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ ") "
+        ~ "select coalesce(files.source_file, loaded.source_file) as source_file, "
+        ~ "files.source_file is null as is_gone "
+        ~ "from " ~ source('kakao', 'chat_event_files') ~ " as files "
+        ~ "full outer join loaded on files.source_file = loaded.source_file "
+        ~ "where files.source_file is null or loaded.source_file is null "
+        ~ "or files.source_file_signature != loaded.source_file_signature "
+        ~ "order by 1"
+    ) -%}
+    {%- set to_load = [] -%}
+    {%- set gone = [] -%}
+    {%- for row in compared.rows -%}
+        {%- do (gone if row[1] else to_load).append(row[0]) -%}
+    {%- endfor -%}
+    {%- if gone -%}
+        {{ exceptions.raise_compiler_error(
+            gone | length ~ " chat event file(s) loaded by an earlier build are no longer in "
+            ~ "chat_events_path '" ~ kakao_var('chat_events_path') ~ "': "
+            ~ gone[:5] | join(', ') ~ (' ...' if gone | length > 5 else '')
+            ~ ". The source must only grow (DECISIONLOG D16): restore the file(s), or rebuild "
+            ~ "from the current files with `dbt build --full-refresh`."
+        ) }}
+    {%- endif -%}
+    {{ return(to_load) }}
+{%- endmacro %}
+
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro sql_string_list(values) -%}
+    {%- for value in values -%}
+        '{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#-
+    The largest value of a timestamp column of this incremental model, as a timestamp literal
+    (none when the table is empty), so a build can read only the staged rows loaded since:
+    a literal lets the engine skip the older row groups.
+-#}
+{% macro incremental_watermark(column) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = run_query(
+        "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this
+    ).columns[0].values()[0] -%}
+    {{ return(none if latest is none else "cast('" ~ latest ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
