@@ -15,6 +15,8 @@ export DBT_VERSION_CHECK := false
 KAKAO_DUCKDB_PATH ?= warehouse/kakao_billing.duckdb
 export KAKAO_DUCKDB_PATH
 FIXTURE_DB := warehouse/test_fixtures.duckdb
+# The fixtures' build publishes here, never over the marts published from your data.
+FIXTURE_PUBLISH_DIR := warehouse/test_fixtures_published
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
 
 .PHONY: help install install-spark install-metrics metrics run build fees test test-spark spark-build bench lint unit-dbt pytest clean
@@ -100,7 +102,7 @@ lint: $(STAMP)
 # The whole project, unit tests included, on the expected-output fixtures.
 unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
-	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
+	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
 pytest: $(SPARK_STAMP) $(METRICS_STAMP)
 	$(BIN)/python -m pytest

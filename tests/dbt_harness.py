@@ -42,7 +42,8 @@ def run_dbt(
 ) -> Path:
     """Invoke `dbt <args>` on the project with its own DuckDB file, target and log dirs.
 
-    Returns the DuckDB file's path; raises DbtBuildError listing the failed nodes.
+    Returns the DuckDB file's path (the marts are published to work_dir/published); raises
+    DbtBuildError listing the failed nodes.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     database = work_dir / "warehouse.duckdb"
@@ -50,6 +51,8 @@ def run_dbt(
     os.environ["KAKAO_DUCKDB_PATH"] = str(database)
     os.environ["KAKAO_DBT_TARGET"] = "duckdb"
     os.environ["KAKAO_PROJECT_DIR"] = str(PROJECT_DIR)
+    # Each build publishes its marts next to its own database, never into the project's.
+    os.environ["KAKAO_PUBLISH_DIR"] = str(work_dir / "published")
     result = dbtRunner().invoke(
         [
             *args,
@@ -101,7 +104,7 @@ def build_warehouse(
 
 
 def cli_environment(work_dir: Path) -> dict[str, str]:
-    """Environment for the dbt and mf commands on work_dir's own warehouse."""
+    """Environment for the dbt and mf commands on work_dir's own warehouse and publish folder."""
     return {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
@@ -110,6 +113,7 @@ def cli_environment(work_dir: Path) -> dict[str, str]:
         "KAKAO_PROJECT_DIR": str(PROJECT_DIR),
         "KAKAO_DBT_TARGET": "duckdb",
         "KAKAO_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
+        "KAKAO_PUBLISH_DIR": str(work_dir / "published"),
     }
 
 
@@ -122,7 +126,7 @@ def run_dbt_cli(
 ) -> subprocess.CompletedProcess[str]:
     """`dbt <args>` in a separate process, as a scheduler runs it; the file is closed after.
 
-    Uses work_dir like run_dbt (warehouse.duckdb, target/, logs/); raises
+    Uses work_dir like run_dbt (warehouse.duckdb, published/, target/, logs/); raises
     DbtBuildError with dbt's output when the command fails.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
