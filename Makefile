@@ -15,9 +15,11 @@ export DBT_VERSION_CHECK := false
 KAKAO_DUCKDB_PATH ?= warehouse/kakao_billing.duckdb
 export KAKAO_DUCKDB_PATH
 FIXTURE_DB := warehouse/test_fixtures.duckdb
+# The fixtures' build publishes here, never over the marts published from your data.
+FIXTURE_PUBLISH_DIR := warehouse/test_fixtures_published
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
 
-.PHONY: help install install-spark run build fees test test-spark spark-build bench lint unit-dbt pytest clean
+.PHONY: help install install-spark install-metrics metrics run build fees test test-spark spark-build bench lint unit-dbt pytest clean
 
 help:
 	@echo "make run    set up .venv, build the warehouse on the sample data, print the monthly fees"
@@ -25,6 +27,7 @@ help:
 	@echo "make fees   print the monthly fee table of the current warehouse"
 	@echo "make test-spark  build the fixtures on local Spark and compare every mart with DuckDB"
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
+	@echo "make metrics     validate the semantic layer and list its metrics (mf; builds nothing)"
 	@echo "make bench  generate 1M and 10M events, time full/incremental builds and the baseline"
 	@echo "make clean  remove build output (target/, logs/, warehouse/)"
 
@@ -45,6 +48,21 @@ $(SPARK_STAMP): $(STAMP)
 	@touch $@
 
 install-spark: $(SPARK_STAMP)
+
+# The semantic layer's command line (dbt-metricflow: `mf`); `make test` installs it, `make run` not.
+METRICS_STAMP := $(VENV)/.installed-metrics-stamp
+$(METRICS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,metrics]"
+	@touch $@
+
+install-metrics: $(METRICS_STAMP)
+
+# `dbt parse` writes target/semantic_manifest.json, which `mf` reads; then the configs are checked
+# against the warehouse (build it first: make build).
+metrics: $(METRICS_STAMP)
+	$(BIN)/dbt parse --quiet
+	$(BIN)/mf validate-configs
+	$(BIN)/mf list metrics
 
 KAKAO_SPARK_DIR ?= $(CURDIR)/warehouse/spark
 export KAKAO_SPARK_DIR
@@ -75,7 +93,7 @@ build: $(STAMP)
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)
 
-test: $(SPARK_STAMP) lint unit-dbt pytest
+test: $(SPARK_STAMP) $(METRICS_STAMP) lint unit-dbt pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests udfs
@@ -84,9 +102,9 @@ lint: $(STAMP)
 # The whole project, unit tests included, on the expected-output fixtures.
 unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
-	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
+	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
-pytest: $(SPARK_STAMP)
+pytest: $(SPARK_STAMP) $(METRICS_STAMP)
 	$(BIN)/python -m pytest
 
 clean:

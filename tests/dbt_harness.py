@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -40,7 +42,8 @@ def run_dbt(
 ) -> Path:
     """Invoke `dbt <args>` on the project with its own DuckDB file, target and log dirs.
 
-    Returns the DuckDB file's path; raises DbtBuildError listing the failed nodes.
+    Returns the DuckDB file's path (the marts are published to work_dir/published); raises
+    DbtBuildError listing the failed nodes.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     database = work_dir / "warehouse.duckdb"
@@ -48,6 +51,8 @@ def run_dbt(
     os.environ["KAKAO_DUCKDB_PATH"] = str(database)
     os.environ["KAKAO_DBT_TARGET"] = "duckdb"
     os.environ["KAKAO_PROJECT_DIR"] = str(PROJECT_DIR)
+    # Each build publishes its marts next to its own database, never into the project's.
+    os.environ["KAKAO_PUBLISH_DIR"] = str(work_dir / "published")
     result = dbtRunner().invoke(
         [
             *args,
@@ -96,6 +101,60 @@ def build_warehouse(
         events_path=events_path,
         vars=vars,
     )
+
+
+def cli_environment(work_dir: Path) -> dict[str, str]:
+    """Environment for the dbt and mf commands on work_dir's own warehouse and publish folder."""
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        "KAKAO_PROJECT_DIR": str(PROJECT_DIR),
+        "KAKAO_DBT_TARGET": "duckdb",
+        "KAKAO_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
+        "KAKAO_PUBLISH_DIR": str(work_dir / "published"),
+    }
+
+
+def run_dbt_cli(
+    args: Sequence[str],
+    work_dir: Path,
+    *,
+    events_path: Path | str,
+    vars: Mapping[str, object] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` in a separate process, as a scheduler runs it; the file is closed after.
+
+    Uses work_dir like run_dbt (warehouse.duckdb, published/, target/, logs/); raises
+    DbtBuildError with dbt's output when the command fails.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    all_vars = {"chat_events_path": str(events_path), **(vars or {})}
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--vars",
+            json.dumps(all_vars),
+        ],
+        cwd=work_dir,
+        env=cli_environment(work_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise DbtBuildError(
+            "dbt " + " ".join(args) + " failed:\n" + result.stdout[-4000:] + result.stderr[-4000:]
+        )
+    return result
 
 
 def connect_warehouse(database: Path | None) -> duckdb.DuckDBPyConnection:

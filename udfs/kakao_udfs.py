@@ -3,6 +3,13 @@
 `kakao_pseudonym(text)`: HMAC-SHA256 of a customer id under the key in the environment variable
 KAKAO_PSEUDONYM_KEY, as hex. The key is read here, at call time, and never enters SQL, compiled
 models or logs.
+
+`kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
+publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
+inside the publish folder and returns its absolute path; the SQL writes every file there; the
+second moves each file over its published namesake with an atomic rename, so a reader sees the
+old file or the new one, never part of one, and writes a small DuckDB file of views over them.
+Both run once per build, in the dbt process.
 """
 
 from __future__ import annotations
@@ -11,6 +18,9 @@ import contextlib
 import hashlib
 import hmac
 import os
+import shutil
+import uuid
+from pathlib import Path
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -26,6 +36,56 @@ def pseudonymize(value: str | None) -> str | None:
     if not key:
         raise RuntimeError(f"{KEY_VARIABLE} is not set; it is required to pseudonymise ids")
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+STAGING_PREFIX = ".staging-"
+# A DuckDB file of views (schema marts) over the published Parquet files, for BI tools.
+CATALOG_FILE = "kakao_billing_marts.duckdb"
+
+
+def publish_stage(publish_dir: str) -> str:
+    """Create an empty staging folder in publish_dir (made absolute); return its path.
+
+    Staging folders left by an interrupted build are removed: a build holds the warehouse's
+    write lock, so no other build is publishing into this folder at the same time.
+    """
+    target = Path(publish_dir).expanduser().absolute()
+    target.mkdir(parents=True, exist_ok=True)
+    for stale in target.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = target / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    staging.mkdir()
+    return str(staging)
+
+
+def publish_commit(staging_dir: str, publish_dir: str) -> str:
+    """Publish the staged Parquet files; returns the absolute publish folder.
+
+    Each staged file is renamed over its published namesake (atomic on one file system), and
+    Parquet files that were not restaged (a mart that no longer exists) are removed. Then the
+    catalog CATALOG_FILE, views over the published files, is written and renamed into place.
+    """
+    staging = Path(staging_dir)
+    target = Path(publish_dir).expanduser().absolute()
+    if staging.parent != target or not staging.name.startswith(STAGING_PREFIX):
+        raise ValueError(f"{staging} is not a staging folder of {target}")
+    staged = sorted(path for path in staging.glob("*.parquet") if path.is_file())
+    for path in staged:
+        os.replace(path, target / path.name)
+    names = {path.name for path in staged}
+    for old in target.glob("*.parquet"):
+        if old.name not in names:
+            old.unlink()
+    catalog = staging / CATALOG_FILE
+    with duckdb.connect(str(catalog)) as connection:
+        connection.execute("create schema marts")
+        for path in staged:
+            published = str(target / path.name).replace("'", "''")
+            connection.execute(f'create view marts."{path.stem}" as '
+                               f"select * from read_parquet('{published}')")
+    os.replace(catalog, target / CATALOG_FILE)
+    shutil.rmtree(staging)
+    return str(target)
 
 
 class Plugin(BasePlugin):
@@ -44,3 +104,18 @@ class Plugin(BasePlugin):
             null_handling="special",
             side_effects=False,
         )
+        publish_functions = {
+            "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
+            "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
+        }
+        for name, (function, arguments) in publish_functions.items():
+            with contextlib.suppress(duckdb.InvalidInputException):
+                conn.remove_function(name)
+            conn.create_function(
+                name,
+                function,
+                [duckdb.sqltype(argument) for argument in arguments],
+                duckdb.sqltype("VARCHAR"),
+                type="native",
+                side_effects=True,
+            )

@@ -1,0 +1,109 @@
+{#-
+    Run at the end of every dbt invocation (on-run-end). After a `dbt build` or `dbt run` in
+    which nothing failed, writes every model of schema `marts` as a Parquet file to
+    env KAKAO_PUBLISH_DIR (default warehouse/published, relative to the directory dbt runs in),
+    plus kakao_billing_marts.duckdb: a small DuckDB file of views over those Parquet files.
+    BI tools read these, never the warehouse file, so they do not block the next build.
+
+    All or nothing: a build with an error, a failed test or a skipped node publishes nothing, and
+    the files of the last good build stay. Each file is written to a staging folder first, then
+    renamed over the old one (atomic), so a reader never sees a partly written file.
+    DuckDB only; on other engines it logs that publishing is skipped. Var publish_marts: false
+    turns it off.
+-#}
+{% macro publish_marts(results) -%}
+    {{ return(adapter.dispatch('publish_marts', 'kakao_consult_billing')(results)) }}
+{%- endmacro %}
+
+{% macro default__publish_marts(results) -%}
+    {%- if execute and flags.WHICH in ['build', 'run'] and kakao_var('publish_marts') -%}
+        {{ log("Publishing the marts as Parquet is DuckDB-only: skipped on adapter '"
+            ~ adapter.type() ~ "'.", info=True) }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- The reason not to publish after this invocation, or '' when it may publish. -#}
+{% macro publish_marts_blocker(results) -%}
+    {%- if flags.WHICH not in ['build', 'run'] -%}
+        {{ return('only `dbt build` and `dbt run` publish (this is `dbt ' ~ flags.WHICH ~ '`)') }}
+    {%- endif -%}
+    {%- if not kakao_var('publish_marts') -%}
+        {{ return('var publish_marts is false') }}
+    {%- endif -%}
+    {%- if flags.EMPTY -%}
+        {{ return('an --empty run builds empty tables') }}
+    {%- endif -%}
+    {%- set failed = [] -%}
+    {%- set skipped = [] -%}
+    {%- for result in results -%}
+        {%- if result.status in ['error', 'fail', 'runtime error', 'partial success'] -%}
+            {%- do failed.append(result.node.name ~ ' (' ~ result.status ~ ')') -%}
+        {%- elif result.status == 'skipped' -%}
+            {%- do skipped.append(result.node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if failed or skipped -%}
+        {{ return('the build did not succeed: ' ~ (failed | join(', ') or 'no failure')
+            ~ '; ' ~ skipped | length ~ ' skipped') }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__publish_marts(results) -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set blocker = publish_marts_blocker(results) -%}
+    {%- if blocker -%}
+        {%- if flags.WHICH in ['build', 'run'] -%}
+            {{ log("Marts not published: " ~ blocker ~ ". The files of the last published build stay.",
+                info=True) }}
+        {%- endif -%}
+        {{ return('') }}
+    {%- endif -%}
+
+    {%- set marts = [] -%}
+    {%- for node in graph.nodes.values()
+            | selectattr('resource_type', 'equalto', 'model')
+            | selectattr('schema', 'equalto', 'marts') -%}
+        {%- if node.config.enabled -%}
+            {%- set relation = adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if relation is none -%}
+                {{ log("Marts not published: " ~ node.schema ~ "." ~ node.alias ~ " has not been "
+                    ~ "built yet. Run a full `dbt build`.", info=True) }}
+                {{ return('') }}
+            {%- endif -%}
+            {%- do marts.append(relation) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set marts = marts | sort(attribute='identifier') -%}
+
+    {%- set registered = run_query(
+        "select count(*) from duckdb_functions() where function_name = 'kakao_publish_commit'"
+    ).columns[0].values()[0] -%}
+    {%- if registered == 0 -%}
+        {{ log("Marts not published: the profile does not load the project's DuckDB functions "
+            ~ "(plugin kakao_udfs, see profiles.yml).", info=True) }}
+        {{ return('') }}
+    {%- endif -%}
+
+    {%- set publish_dir = env_var('KAKAO_PUBLISH_DIR', 'warehouse/published') | trim -%}
+    {%- set quoted_dir = "'" ~ publish_dir | replace("'", "''") ~ "'" -%}
+    {%- set staging = run_query(
+        "select kakao_publish_stage(" ~ quoted_dir ~ ")").columns[0].values()[0] -%}
+
+    {%- for relation in marts -%}
+        {%- set file = staging ~ '/' ~ relation.identifier ~ '.parquet' -%}
+        {%- do run_query("copy (select * from " ~ relation ~ ") to '" ~ file | replace("'", "''")
+            ~ "' (format parquet, compression zstd)") -%}
+    {%- endfor -%}
+
+    {%- set published = run_query(
+        "select kakao_publish_commit('" ~ staging | replace("'", "''") ~ "', " ~ quoted_dir ~ ")"
+    ).columns[0].values()[0] -%}
+    {{ log("Published " ~ marts | length ~ " marts as Parquet to " ~ published
+        ~ " (and the views in " ~ published ~ "/kakao_billing_marts.duckdb)", info=True) }}
+    {{ return('') }}
+{%- endmacro %}
