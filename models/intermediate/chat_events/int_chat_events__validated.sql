@@ -125,62 +125,52 @@ events as (
 
 ranked as (
 
+    -- each event_id's rows, the valid ones first in the order of D6; and the smallest and
+    -- largest content fingerprint among all its rows (they differ: a conflict)
     select
-        raw_row_id,
+        *,
         row_number() over (
             partition by event_id
-            order by occurred_at, content_fingerprint, raw_row_id
-        ) as rank_within_event_id
+            order by rejection_reason is not null, occurred_at, content_fingerprint, raw_row_id
+        ) as position_within_event_id,
+        min(content_fingerprint) over (partition by event_id) as first_fingerprint,
+        max(content_fingerprint) over (partition by event_id) as last_fingerprint
 
     from events
-    where rejection_reason is null
-
-),
-
-conflicts as (
-
-    select
-        event_id,
-        count(distinct content_fingerprint) > 1 as event_id_conflict
-
-    from events
-    where event_id is not null
-    group by event_id
 
 ),
 
 final as (
 
     select
-        events.raw_row_id,
-        events.stream_id,
-        events.source_file,
-        events.event_id,
-        events.occurred_at_text,
-        events.occurred_at,
-        events.channel_id,
-        events.customer_id,
-        events.event_type,
-        events.sender_type,
-        events.consultant_id,
-        events.entry_point,
-        events.is_end_command,
-        events.content_fingerprint,
-        events.rejection_reason as field_rejection_reason,
+        ranked.raw_row_id,
+        ranked.stream_id,
+        ranked.source_file,
+        ranked.event_id,
+        ranked.occurred_at_text,
+        ranked.occurred_at,
+        ranked.channel_id,
+        ranked.customer_id,
+        ranked.event_type,
+        ranked.sender_type,
+        ranked.consultant_id,
+        ranked.entry_point,
+        ranked.is_end_command,
+        ranked.content_fingerprint,
+        ranked.rejection_reason as field_rejection_reason,
+        case
+            when ranked.rejection_reason is not null then ranked.rejection_reason
+            when ranked.position_within_event_id > 1 then 'duplicate_event_id'
+        end as rejection_reason,
         coalesce(
-            events.rejection_reason,
-            case when ranked.rank_within_event_id > 1 then 'duplicate_event_id' end
-        ) as rejection_reason,
-        coalesce(conflicts.event_id_conflict, false) as event_id_conflict,
-        events.loaded_at,
+            ranked.event_id is not null and ranked.first_fingerprint != ranked.last_fingerprint,
+            false
+        ) as event_id_conflict,
+        ranked.loaded_at,
         '{{ invocation_id }}' as processed_by,
-        {{ stream_bucket('events.stream_id') }} as stream_bucket
+        {{ stream_bucket('ranked.stream_id') }} as stream_bucket
 
-    from events
-    left join ranked
-        on events.raw_row_id = ranked.raw_row_id
-    left join conflicts
-        on events.event_id = conflicts.event_id
+    from ranked
 
 )
 
