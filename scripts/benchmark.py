@@ -13,7 +13,8 @@ measures, on the same Parquet files:
               more arrival day added: the time of that second, incremental build. For a history
               other than 30 days the data is generated at the same events per day, so the
               added day is the same size and the times are comparable;
-  spark       with --spark, the same full build on the local Spark session.
+  spark       with --spark, the same full build of the smallest size on the local Spark
+              session.
 
 Prints a table and writes it to benchmarks/results.md with the machine's cores and memory.
 Ratios to the baseline carry across machines; absolute seconds do not.
@@ -196,7 +197,6 @@ def machine() -> str:
 def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
     data = args.data_dir / f"events_{events}"
     total = generate(events, args.days + 1, data)
-    days = arrival_days(data)
     work = args.work_dir / f"size_{events}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -216,16 +216,15 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
 
     for history_days in ([] if args.skip_incremental else args.history_days):
-        if history_days == args.days:
-            history_data, history_total = data, total
-        else:
+        history_data = data
+        if history_days != args.days:
             # the same events per day as the main data set, over history_days + 1 days
             history_data = args.data_dir / f"events_{events}_days_{history_days + 1}"
-            history_total = generate(round(events * (history_days + 1) / (args.days + 1)),
-                                     history_days + 1, history_data)
+            generate(round(events * (history_days + 1) / (args.days + 1)), history_days + 1,
+                     history_data)
         measurements += incremental(history_data, history_days, work, args, full)
 
-    if args.spark:
+    if args.spark and events == min(args.sizes):
         spark_work = work / "spark"
         env = {**dbt_env(work / "unused.duckdb", None, work),
                "KAKAO_SPARK_DIR": str(spark_work)}
@@ -288,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "data")
     parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "work")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the dbt builds, e.g. 8GB")
-    parser.add_argument("--spark", action="store_true", help="also build on local Spark")
+    parser.add_argument("--spark", action="store_true",
+                        help="also build the smallest size on local Spark")
     parser.add_argument("--history-days", type=int, nargs="+", default=None,
                         help="days of history for the incremental measurement (default: "
                              "--days); e.g. 30 90 to see whether a day's cost grows")
