@@ -1,4 +1,5 @@
-"""Print the monthly fee table (and where every raw row went) from a built warehouse."""
+"""Print the monthly fee table, the invoice reconciliation and where every raw row went, from a
+built warehouse."""
 
 from __future__ import annotations
 
@@ -43,6 +44,24 @@ ADJUSTMENTS_QUERY = """
         caused_by_event_count
     from marts.fct_fee_adjustments
     order by detected_at, usage_month, channel_id
+"""
+
+RECONCILIATION_QUERY = """
+    select
+        channel_id,
+        strftime(usage_month, '%Y-%m') as usage_month,
+        expected_amount_krw as expected_krw,
+        invoiced_amount_krw as invoiced_krw,
+        amount_variance_krw as variance_krw,
+        status,
+        case when is_invoice_due then 'yes' else 'not yet' end as invoice_due,
+        strftime(invoice_date, '%Y-%m-%d') as invoice_date,
+        case
+            when is_invoice_date_in_window then 'yes'
+            when not is_invoice_date_in_window then 'no'
+        end as in_window
+    from marts.rpt_invoice_reconciliation
+    order by usage_month, channel_id
 """
 
 AUDIT_QUERY = """
@@ -93,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         adjustments = connection.execute(ADJUSTMENTS_QUERY)
         adjustment_headers = [d[0] for d in adjustments.description]
         adjustment_rows = adjustments.fetchall()
+        reconciliation = connection.execute(RECONCILIATION_QUERY)
+        reconciliation_headers = [d[0] for d in reconciliation.description]
+        reconciliation_rows = reconciliation.fetchall()
         audit = connection.execute(AUDIT_QUERY)
         audit_headers = [d[0] for d in audit.description]
         audit_rows = audit.fetchall()
@@ -102,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     if adjustment_rows:
         print("\nAdjustments to closed months (marts.fct_fee_adjustments)\n")
         print(format_table(adjustment_headers, adjustment_rows))
+    print("\nKakao's invoices against the expected fee, before VAT"
+          " (marts.rpt_invoice_reconciliation)\n")
+    print(format_table(reconciliation_headers, reconciliation_rows)
+          if reconciliation_rows else "(no months)")
     print("\nEvery raw event row, by disposition (marts.fct_chat_event_audit)\n")
     print(format_table(audit_headers, audit_rows) if audit_rows else "(no rows)")
     return 0

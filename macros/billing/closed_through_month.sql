@@ -17,19 +17,7 @@
         {{ return(text ~ '-01') }}
     {%- endif -%}
 
-    {%- set as_of = var('billing_as_of_date', none) -%}
-    {%- if as_of is not none and as_of | string | trim != '' -%}
-        {%- set text = as_of | string | trim -%}
-        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-            {{ exceptions.raise_compiler_error(
-                "var 'billing_as_of_date' must look like 2026-11-26, got '" ~ text ~ "'"
-            ) }}
-        {%- endif -%}
-        {%- set today = modules.datetime.date.fromisoformat(text) -%}
-    {%- else -%}
-        {%- set zone = modules.pytz.timezone(kakao_var('billing_time_zone')) -%}
-        {%- set today = run_started_at.astimezone(zone).date() -%}
-    {%- endif -%}
+    {%- set today = billing_as_of_date() -%}
 
     {#- The month before this one closes once today is past the window's last day. -#}
     {%- set months_back = 1 if today.day > kakao_var('invoice_window_end_day') | int else 2 -%}

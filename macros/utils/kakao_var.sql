@@ -23,6 +23,19 @@
             ) }}
         {%- endif -%}
     {%- endif -%}
+    {%- if name == 'quick_reentry_minutes' -%}
+        {%- if value is not number or value != value | int or value < 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "var 'quick_reentry_minutes' must be a whole number of minutes, 0 or more, got '"
+                ~ value ~ "'"
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if name == 'invoice_match_tolerance_krw' and (value is not number or value < 0) -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'invoice_match_tolerance_krw' must be an amount in KRW, 0 or more, got '" ~ value ~ "'"
+        ) }}
+    {%- endif -%}
     {%- if name == 'stream_buckets' and not 1 <= value <= 65536 -%}
         {{ exceptions.raise_compiler_error(
             "var 'stream_buckets' must be between 1 and 65536, got '" ~ value ~ "'"
