@@ -23,6 +23,8 @@ COMPARED = {
     "marts.fct_room_charges": "*",
     "marts.fct_chat_rooms": "*",
     "marts.fct_chat_event_audit": "*",
+    "marts.fct_charge_allocations": "*",
+    "marts.fct_avoidable_charges": "*",
     "marts.fct_monthly_fees": "* exclude (closed_at, computed_at)",
     "intermediate.int_chat_events__validated": "* exclude (processed_by, loaded_at)",
 }

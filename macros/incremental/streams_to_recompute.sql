@@ -15,6 +15,9 @@
     stream_bucket(stream_id): the bucket of a stream (the last column of every such model).
     in_streams_to_recompute(): the filter of a model's inputs (on their stream_id or, on Spark,
         stream_bucket column); `true` on a full build.
+    in_mart_streams_to_recompute(mart): the same filter for an input that is a mart, given
+        its alias (matched on channel_id and the customer id as the marts show it, or, on
+        Spark, stream_bucket).
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
@@ -70,6 +73,29 @@
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro in_mart_streams_to_recompute(mart) -%}
+    {{ return(adapter.dispatch('in_mart_streams_to_recompute', 'kakao_consult_billing')(mart)) }}
+{%- endmacro %}
+
+{% macro default__in_mart_streams_to_recompute(mart) -%}
+    {#- marts carry no stream_id, and their customer ids may be pseudonymised -#}
+    {%- if is_incremental() -%}
+        exists (
+            select 1
+            from {{ ref('int_chat_events__streams_to_recompute') }} as streams
+            where
+                streams.channel_id = {{ mart }}.channel_id
+                and {{ customer_key('streams.customer_id') }} = {{ mart }}.customer_id
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__in_mart_streams_to_recompute(mart) -%}
+    {{ return(spark__in_streams_to_recompute()) }}
 {%- endmacro %}
 
 {% macro rewrites_whole_stream_buckets() -%}

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        **stream_incremental_config()
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- Charges a different habit would have avoided, one row per charge and category (DECISIONLOG
 -- D23; a charge can fall in several):
 --   quick_reentry  a room's opening charge, when the same customer's previous room ended by
@@ -10,6 +19,8 @@
 --   unanswered     a charge with no consultant message in the room that billing day;
 --   rollover       a day_rollover charge (the room carried on past 04:00 KST), with the room's
 --                  last activity before that billing day began and its local hour.
+-- Incremental like the other marts: a build rewrites the streams in
+-- int_chat_events__streams_to_recompute (D16); a stream's rooms and charges are all in it.
 
 {%- set reentry_minutes = kakao_var('quick_reentry_minutes') | int %}
 
@@ -17,20 +28,22 @@ with
 
 charges as (
 
-    select * from {{ ref('fct_room_charges') }}
+    select * from {{ ref('fct_room_charges') }} as charges
+    where {{ in_mart_streams_to_recompute('charges') }}
 
 ),
 
 rooms as (
 
-    select * from {{ ref('fct_chat_rooms') }}
+    select * from {{ ref('fct_chat_rooms') }} as rooms
+    where {{ in_mart_streams_to_recompute('rooms') }}
 
 ),
 
 billed_events as (
 
-    select * from {{ ref('fct_chat_event_audit') }}
-    where disposition = 'billed'
+    select * from {{ ref('fct_chat_event_audit') }} as billed_events
+    where disposition = 'billed' and {{ in_mart_streams_to_recompute('billed_events') }}
 
 ),
 
@@ -167,7 +180,8 @@ final as (
         cast(
             extract(hour from {{ to_local_time('rollover_charges.last_activity_before_rollover_at') }})
             as integer
-        ) as last_activity_hour
+        ) as last_activity_hour,
+        charges.stream_bucket
 
     from categorised
     inner join charges

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        **stream_incremental_config()
+    )
+}}
+
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- Each chat-room charge's price split among those it is attributed to (DECISIONLOG D22), one
 -- row per charge and share:
 --   consultant               each consultant who sent a message in the room on the charge's
@@ -6,19 +15,22 @@
 --                            (price mod n) consultants in consultant_id order;
 --   unidentified_consultant  consultant messages that day, none with a consultant_id: the price;
 --   unanswered               no consultant message that day: the price.
--- A charge's shares sum to its price, so a month's shares sum to its fee.
+-- A charge's shares sum to its price, so a month's shares sum to its fee. Incremental like the
+-- other marts: a build rewrites the streams in int_chat_events__streams_to_recompute (D16).
 
 with
 
 charges as (
 
-    select * from {{ ref('fct_room_charges') }}
+    select * from {{ ref('fct_room_charges') }} as charges
+    where {{ in_mart_streams_to_recompute('charges') }}
 
 ),
 
 rooms as (
 
-    select * from {{ ref('fct_chat_rooms') }}
+    select * from {{ ref('fct_chat_rooms') }} as rooms
+    where {{ in_mart_streams_to_recompute('rooms') }}
 
 ),
 
@@ -108,6 +120,7 @@ final as (
         shares.charge_id,
         charges.room_id,
         charges.channel_id,
+        charges.customer_id,
         charges.billing_date,
         charges.usage_month,
         charges.charge_reason,
@@ -117,7 +130,8 @@ final as (
         shares.consultant_id,
         consultant_teams.team,
         cast(shares.consultant_count as integer) as consultant_count,
-        shares.allocated_krw
+        shares.allocated_krw,
+        charges.stream_bucket
 
     from shares
     inner join charges
