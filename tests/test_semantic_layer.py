@@ -111,3 +111,26 @@ def test_unanswered_share_by_month_equals_fct_room_charges(
     assert queried == expected
     # The fixtures hold both kinds of charge, so the share is not trivially 0 or 1 everywhere.
     assert any(0 < share < 1 for _, _, share in queried.values())
+
+
+def test_avoidable_fee_by_month_counts_each_avoidable_charge_once(built_project: Path) -> None:
+    rows = mf_query_csv(built_project, ["avoidable_fee_krw", "avoidable_charge_count"],
+                        "metric_time__month")
+    queried = {
+        row["metric_time__month"][:10]: (int(Decimal(row["avoidable_fee_krw"])),
+                                         int(Decimal(row["avoidable_charge_count"])))
+        for row in rows
+    }
+    with duckdb.connect(str(built_project / "warehouse.duckdb"), read_only=True) as connection:
+        expected = {
+            str(month): (int(fee), int(count))
+            for month, fee, count in connection.execute(
+                "select cast(date_trunc('month', charges.billing_date) as date),"
+                " sum(charges.unit_price_krw), count(*)"
+                " from marts.fct_room_charges as charges"
+                " where charges.charge_id in (select charge_id from marts.fct_avoidable_charges)"
+                " group by 1"
+            ).fetchall()
+        }
+    assert expected, "the fixtures produced no avoidable charges"
+    assert queried == expected

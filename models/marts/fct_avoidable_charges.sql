@@ -183,6 +183,10 @@ final as (
             extract(hour from {{ to_local_time('rollover_charges.last_activity_before_rollover_at') }})
             as integer
         ) as last_activity_hour,
+        -- one row per charge is marked, so a charge's price can be counted once across categories
+        row_number() over (
+            partition by categorised.charge_id order by categorised.category
+        ) = 1 as is_first_category_of_charge,
         charges.stream_bucket
 
     from categorised
