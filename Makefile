@@ -19,12 +19,13 @@ FIXTURE_DB := warehouse/test_fixtures.duckdb
 FIXTURE_PUBLISH_DIR := warehouse/test_fixtures_published
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
 
-.PHONY: help install install-spark install-metrics metrics run build fees test test-spark spark-build bench lint unit-dbt pytest clean
+.PHONY: help install install-spark install-metrics metrics run build fees statement check-chromium test test-spark spark-build bench lint unit-dbt pytest clean
 
 help:
 	@echo "make run    set up .venv, build the warehouse on the sample data, print the monthly fees"
 	@echo "make test   lint (sqlfluff, ruff) + dbt build on the test fixtures + pytest (Spark parity included)"
 	@echo "make fees   print the monthly fee table of the current warehouse"
+	@echo "make statement MONTH=2026-10 [CHANNEL=@bank_cs]  write the monthly HTML statements"
 	@echo "make test-spark  build the fixtures on local Spark and compare every mart with DuckDB"
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
 	@echo "make metrics     validate the semantic layer and list its metrics (mf; builds nothing)"
@@ -93,7 +94,17 @@ build: $(STAMP)
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)
 
-test: $(SPARK_STAMP) $(METRICS_STAMP) lint unit-dbt pytest
+# One HTML statement per channel with usage in MONTH (or CHANNEL's only), to warehouse/statements.
+statement: $(STAMP)
+	@test -n "$(MONTH)" || { echo "Usage: make statement MONTH=2026-10 [CHANNEL=@bank_cs]"; exit 1; }
+	@$(BIN)/python scripts/statement.py --database $(KAKAO_DUCKDB_PATH) --month '$(MONTH)' \
+	    $(if $(CHANNEL),--channel '$(CHANNEL)')
+
+# The statement's browser test needs Chromium and chromedriver (.ci/run installs them).
+check-chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "The statement's browser test needs Chromium and chromedriver (e.g. apt-get install chromium chromium-driver)"; exit 1; }
+
+test: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium lint unit-dbt pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests udfs
@@ -104,8 +115,8 @@ unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
-pytest: $(SPARK_STAMP) $(METRICS_STAMP)
+pytest: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf target logs warehouse .pytest_cache
+	rm -rf target logs warehouse .pytest_cache artifacts

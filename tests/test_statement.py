@@ -1,0 +1,279 @@
+"""The monthly statement (scripts/statement.py) on the expected-output fixtures.
+
+The fixtures are built once (as of 2026-05-13, so the reconciliation has a status), the
+statement is written for May 2026 and opened in headless Chromium: the figures on the page are
+those of the marts, the charts are drawn, nothing is fetched from the network. A screenshot is
+saved to artifacts/statement.png (env KAKAO_ARTIFACTS_DIR) for CI. User errors print one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_harness import PROJECT_DIR, run_dbt_cli
+
+sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+from statement import ChannelMonth, file_name, render
+
+pytestmark = pytest.mark.dbt
+
+SCRIPT = PROJECT_DIR / "scripts" / "statement.py"
+FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events" / "*.csv"
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
+AS_OF = "2026-05-13"
+MONTH = "2026-05"
+# Opened on 05-01, rolled over on 05-02 and 05-31: three days with charges, both kinds.
+CHANNEL = "b_expiry"
+ARTIFACTS = Path(os.environ.get("KAKAO_ARTIFACTS_DIR", PROJECT_DIR / "artifacts"))
+CHROMIUM = os.environ.get("KAKAO_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("KAKAO_CHROMEDRIVER", "/usr/bin/chromedriver")
+HOLD_LOCK = (
+    "import duckdb, sys; connection = duckdb.connect(sys.argv[1]); "
+    "print('holding', flush=True); sys.stdin.read()"
+)
+
+
+@pytest.fixture(scope="module")
+def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixtures built by `dbt build` in its own process (the file is closed after)."""
+    work = tmp_path_factory.mktemp("statement")
+    run_dbt_cli(BUILD, work, events_path=FIXTURE_EVENTS,
+                vars={"room_charge_policy": "activity", "billing_as_of_date": AS_OF})
+    return work
+
+
+def run_statement(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--database", str(work / "warehouse.duckdb"),
+         "--published-dir", str(work / "published"), *args],
+        cwd=work, capture_output=True, text=True, check=False,
+    )
+
+
+def query(work: Path, sql: str, params: list[object]) -> list[tuple]:
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def test_one_statement_per_channel_with_usage(work_dir: Path) -> None:
+    out = work_dir / "all"
+    result = run_statement(work_dir, "--month", MONTH, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    channels = [c for (c,) in query(
+        work_dir, "select channel_id from marts.fct_monthly_fees where usage_month = ?"
+        " and room_charges > 0 order by 1", [f"{MONTH}-01"])]
+    assert len(channels) > 1
+    written = result.stdout.split()
+    assert written == [str(out / f"statement_{MONTH}_{channel}.html") for channel in channels]
+    assert all(Path(path).is_file() for path in written)
+
+
+@pytest.fixture(scope="module")
+def statement_file(work_dir: Path) -> Path:
+    result = run_statement(work_dir, "--month", MONTH, "--channel", CHANNEL,
+                           "--out", str(work_dir / "one"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(work_dir / "one" / f"statement_{MONTH}_{CHANNEL}.html")]
+    return Path(result.stdout.strip())
+
+
+def test_statement_is_self_contained(statement_file: Path) -> None:
+    text = statement_file.read_text(encoding="utf-8")
+    assert not re.search(r"https?:|//[\w.-]+\.\w", text), "the page names a network address"
+    for tag in ("<script", "<link", "<img", "<iframe", "<object", "@import", "url("):
+        assert tag not in text.lower(), tag
+    assert text.count("<svg") >= 4 and 'role="img"' in text
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium through chromedriver, with its network log; fails (never skips) when
+    Chromium is missing: CI installs it (.ci/run)."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        pytest.fail(f"The statement's browser test needs {' and '.join(missing)}: install "
+                    "them with `apt-get install chromium chromium-driver` (or set "
+                    "KAKAO_CHROMIUM / KAKAO_CHROMEDRIVER).", pytrace=False)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1200,900",
+                     # Any request that tried to leave the machine would fail, and be logged.
+                     "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
+    work_dir: Path, statement_file: Path, browser
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    month = dt.date.fromisoformat(f"{MONTH}-01")
+    [(charges, opened, rollover, fee, vat, total)] = query(
+        work_dir, "select room_charges, opened_charges, rollover_charges, fee_krw, vat_krw,"
+        " total_krw from marts.fct_monthly_fees where channel_id = ? and usage_month = ?",
+        [CHANNEL, month])
+    [(status,)] = query(
+        work_dir, "select status from marts.rpt_invoice_reconciliation"
+        " where channel_id = ? and usage_month = ?", [CHANNEL, month])
+    [(charge_days,)] = query(
+        work_dir, "select count(distinct billing_date) from marts.fct_room_charges"
+        " where channel_id = ? and usage_month = ?", [CHANNEL, month])
+    assert charge_days == 3 and opened and rollover
+
+    url = statement_file.as_uri()
+    browser.get(url)
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1200, height + 40)
+
+    def text(element_id: str) -> str:
+        return browser.find_element(By.ID, element_id).text.strip()
+
+    assert text("channel-id") == CHANNEL
+    assert text("usage-month") == MONTH
+    assert text("room-charges") == f"{charges:,}"
+    assert text("opened-charges") == f"{opened:,}"
+    assert text("rollover-charges") == f"{rollover:,}"
+    assert text("fee-krw") == f"{fee:,}"
+    assert text("vat-krw") == f"{vat:,}"
+    assert text("total-krw") == f"{total:,}"
+    assert text("reconciliation-status") == status
+
+    chart = browser.find_element(By.ID, "daily-charges-chart")
+    assert chart.get_attribute("role") == "img"
+    assert "Charges per billing day" in browser.execute_script(
+        "return arguments[0].querySelector('title').textContent", chart)
+    assert chart.size["width"] > 100 and chart.size["height"] > 100
+    bars = chart.find_elements(By.CSS_SELECTOR, "g.bar")
+    assert len(bars) == charge_days
+    assert sum(int(bar.get_attribute("data-charges")) for bar in bars) == charges
+    segments = browser.execute_script(
+        "return [...arguments[0].querySelectorAll('g.bar rect')].map(r => {"
+        " const box = r.getBoundingClientRect();"
+        " return [r.getAttribute('class'), box.width, box.height]; })", chart)
+    assert len(segments) == charge_days  # b_expiry: one kind of charge per day
+    assert all(width > 0 and height > 0 for _, width, height in segments), segments
+    assert sorted(kind for kind, _, _ in segments) == ["opened"] * opened + ["rollover"] * rollover
+    for chart_id in ("split-chart", "avoidable-chart", "team-chart"):
+        other = browser.find_element(By.ID, chart_id)
+        assert other.size["width"] > 0 and other.size["height"] > 0, chart_id
+
+    requests = [
+        json.loads(entry["message"])["message"]["params"]["request"]["url"]
+        for entry in browser.get_log("performance")
+        if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
+    ]
+    assert requests == [url]
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot = ARTIFACTS / "statement.png"
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_statement_reads_the_published_marts_while_a_build_holds_the_warehouse(
+    work_dir: Path, statement_file: Path
+) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(work_dir / "warehouse.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        out = work_dir / "locked"
+        result = run_statement(work_dir, "--month", MONTH, "--channel", CHANNEL,
+                               "--out", str(out))
+        strict = run_statement(work_dir, "--month", MONTH, "--channel", CHANNEL,
+                               "--out", str(out), "--source", "warehouse")
+    finally:
+        holder.communicate("")
+    assert result.returncode == 0, result.stderr
+    assert "is in use by process" in result.stderr and "published" in result.stderr
+    published = Path(result.stdout.strip()).read_text(encoding="utf-8")
+    original = statement_file.read_text(encoding="utf-8")
+
+    def figures(page: str) -> list[str]:
+        return re.findall(r'id="([\w-]+)"[^>]*>([^<]*)<', page)
+
+    assert figures(published) == figures(original)
+    assert strict.returncode == 1
+    assert strict.stderr.count("\n") == 1 and "--source published" in strict.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--month", "2026-13"], "--month must look like 2026-10 (YYYY-MM), got '2026-13'"),
+        (["--month", "May"], "--month must look like 2026-10 (YYYY-MM), got 'May'"),
+        (["--month", "2026-5"], "--month must look like 2026-10 (YYYY-MM), got '2026-5'"),
+        (["--month", "2030-01"], "No channel has usage in 2030-01 (marts.fct_monthly_fees)."),
+        (["--month", MONTH, "--channel", "nobody"],
+         "Unknown channel 'nobody': it has no usage in any month."),
+        (["--month", "2026-06", "--channel", CHANNEL],
+         "Channel 'b_expiry' has no usage in 2026-06; it has usage in 2026-05."),
+    ],
+)
+def test_user_errors_print_one_readable_line(work_dir: Path, args: list[str],
+                                             message: str) -> None:
+    result = run_statement(work_dir, *args, "--out", str(work_dir / "errors"))
+    assert result.returncode == 1
+    assert result.stderr == f"statement.py: {message}\n"
+    assert result.stdout == ""
+
+
+def test_missing_warehouse_marts_or_published_copy_say_to_build(tmp_path: Path) -> None:
+    missing = run_statement(tmp_path, "--month", MONTH)
+    assert missing.returncode == 1
+    assert missing.stderr == (f"statement.py: No warehouse at {tmp_path / 'warehouse.duckdb'};"
+                              " build it first with `make build`.\n")
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+    empty = run_statement(tmp_path, "--month", MONTH)
+    assert empty.returncode == 1
+    assert empty.stderr == (f"statement.py: The warehouse {tmp_path / 'warehouse.duckdb'} has no"
+                            " marts.fct_monthly_fees; run `make build`.\n")
+    unpublished = run_statement(tmp_path, "--month", MONTH, "--source", "published")
+    assert unpublished.returncode == 1
+    assert unpublished.stderr.startswith("statement.py: No published fct_monthly_fees in ")
+    assert "run `make build`" in unpublished.stderr and unpublished.stderr.count("\n") == 1
+    assert not (tmp_path / "warehouse" / "statements").exists()
+
+
+def test_channel_ids_are_escaped_and_safe_as_file_names() -> None:
+    channel = '<script>alert("x")</script>&\'/../x'
+    month = dt.date(2026, 5, 1)
+    fees = {"room_charges": 1, "opened_charges": 1, "rollover_charges": 0, "unit_price_krw": 100,
+            "fee_krw": 100, "vat_krw": 10, "total_krw": 110, "billing_month": dt.date(2026, 6, 1),
+            "invoice_window_start": dt.date(2026, 6, 15),
+            "invoice_window_end": dt.date(2026, 6, 21), "is_closed": False, "computed_at": None}
+    daily = [{"billing_date": month, "opened": 1, "rollover": 0, "charges": 1, "amount_krw": 100}]
+    teams = [{"allocation_target": "consultant", "team": "<b>ops</b>", "consultants": 1,
+              "charges": 1, "allocated_krw": 100}]
+    page = render(ChannelMonth(channel, month, fees, daily, [], [], teams, None, "warehouse"),
+                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert "<script" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;/../x" in page
+    assert "&lt;b&gt;ops&lt;/b&gt;" in page
+    name = file_name(channel, month)
+    assert "/" not in name and not name.startswith(".")
+    assert file_name("@bank_cs", month) == "statement_2026-05_@bank_cs.html"
+    assert file_name("a/b", month) != file_name("a b", month)
