@@ -285,3 +285,32 @@ def test_a_row_rejected_as_in_the_future_is_checked_again_by_later_builds(tmp_pa
     database = build_with(2)
     assert staged_files(database) == loaded, "the file was read again"
     assert disposition(database) == [("billed", "room_activity")]
+
+
+def test_an_open_month_that_loses_all_its_charges_loses_its_row(tmp_path: Path) -> None:
+    """A late `!종료` can end a room before the only message of a later month: that month's
+    charges all go, and its row goes too, as in a full build (an incremental build first
+    writes a zero row to replace the old one, then deletes it)."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer"}
+    write_events_csv([
+        {**base, "event_id": "open", "occurred_at": "2026-03-25T10:00:00+09:00",
+         "event_type": "room_opened"},
+        {**base, "event_id": "april", "occurred_at": "2026-04-08T10:00:00+09:00",
+         "event_type": "message"},
+    ], landing / "march.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+
+    def months(database: Path) -> list[tuple[str, int]]:
+        with connect_warehouse(database) as connection:
+            return connection.execute(
+                "select usage_month::varchar, room_charges from marts.fct_monthly_fees"
+                " order by usage_month"
+            ).fetchall()
+
+    assert months(database) == [("2026-03-01", 1), ("2026-04-01", 1)]
+    write_events_csv([{**base, "event_id": "bye", "occurred_at": "2026-03-26T10:00:00+09:00",
+                       "event_type": "message", "message_text": "!종료"}], landing / "late.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+    assert months(database) == [("2026-03-01", 2)]
+    assert months(build(landing / "*.csv", tmp_path / "full", "--full-refresh")) == months(database)

@@ -1,9 +1,10 @@
 """A build bigger than DuckDB's memory limit spills to the temp directory and completes.
 
 profiles.yml takes memory_limit and temp_directory from KAKAO_DUCKDB_MEMORY_LIMIT and
-KAKAO_DUCKDB_TEMP_DIRECTORY. They are set once, when dbt opens the database: set per cursor,
-DuckDB refuses the second model's cursor ("Cannot switch temporary directory after the current
-one has been used") as soon as the first model has spilled. Here 200,000 generated events are
+KAKAO_DUCKDB_TEMP_DIRECTORY. The temp directory is set once per database by the project's
+dbt-duckdb plugin: set on every cursor (dbt-duckdb `settings`), DuckDB refuses the next model's
+cursor ("Cannot switch temporary directory after the current one has been used") as soon as the
+first model has spilled. Here 200,000 generated events are
 built with a 100MB limit in a fresh dbt process, and the monthly fees must still equal the
 hand-written baseline's.
 """

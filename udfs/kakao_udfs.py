@@ -21,6 +21,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -89,9 +90,19 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
 
 
 class Plugin(BasePlugin):
-    """Registers the project's functions on every connection dbt-duckdb opens."""
+    """Registers the project's functions on every connection dbt-duckdb opens, and sets the
+    database's spill directory (plugin config `temp_directory`)."""
+
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self.temp_directory = plugin_config.get("temp_directory")
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.temp_directory:
+            # Only when it differs: DuckDB refuses to switch it once anything has spilled.
+            wanted = os.path.abspath(self.temp_directory)
+            current = conn.execute("select current_setting('temp_directory')").fetchall()[0][0]
+            if not current or os.path.abspath(current) != wanted:
+                conn.execute("set temp_directory = '" + wanted.replace("'", "''") + "'")
         # A connection dbt-duckdb reuses may have it already; replace it.
         with contextlib.suppress(duckdb.InvalidInputException):
             conn.remove_function("kakao_pseudonym")

@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         full_refresh=false,
+        post_hook="{{ delete_emptied_open_months() }}",
         **stream_incremental_config(
             duckdb_strategy='delete+insert',
             unique_key=['channel_id', 'usage_month'],
@@ -15,6 +16,7 @@
 -- after the 21st of the following month, or var closed_through_month): its row is then frozen
 -- as it was at close, never rewritten (not even by --full-refresh); later differences go to
 -- fct_fee_adjustments. A closed month with no row at close gets none; its charges are adjusted.
+-- An open month whose charges have all gone loses its row (post-hook), as in a full build.
 
 {%- set closed_through = closed_through_month() %}
 {%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
