@@ -73,7 +73,7 @@ late_events as (
     from {{ ref('int_chat_events__first_seen') }} as seen
     inner join {{ ref('int_chat_events__assigned_to_rooms') }} as placed
         on seen.raw_row_id = placed.raw_row_id
-    where seen.first_seen_at = cast('{{ run_at }}' as {{ dbt.type_timestamp() }})
+    where seen.first_seen_at = {{ build_started_at() }}
 
 ),
 
@@ -167,7 +167,7 @@ final as (
         deltas.fee_krw_delta,
         deltas.vat_krw_delta,
         deltas.fee_krw_delta + deltas.vat_krw_delta as total_krw_delta,
-        cast('{{ run_at }}' as {{ dbt.type_timestamp() }}) as detected_at,
+        {{ build_started_at() }} as detected_at,
         case
             when late_event_lists.caused_by_event_count > 0 then 'late_events'
             else 'recomputed'

@@ -19,7 +19,6 @@
 -- An open month whose charges have all gone loses its row (post-hook), as in a full build.
 
 {%- set closed_through = closed_through_month() %}
-{%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
 
 with
 
@@ -92,9 +91,9 @@ final as (
         usage_month <= cast('{{ closed_through }}' as date) as is_closed,
         case
             when usage_month <= cast('{{ closed_through }}' as date)
-                then cast('{{ run_at }}' as {{ dbt.type_timestamp() }})
+                then {{ build_started_at() }}
         end as closed_at,
-        cast('{{ run_at }}' as {{ dbt.type_timestamp() }}) as computed_at
+        {{ build_started_at() }} as computed_at
 
     from candidates
     {% if is_incremental() -%}
