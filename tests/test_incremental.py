@@ -314,3 +314,33 @@ def test_an_open_month_that_loses_all_its_charges_loses_its_row(tmp_path: Path) 
     database = build(landing / "*.csv", tmp_path / "db")
     assert months(database) == [("2026-03-01", 2)]
     assert months(build(landing / "*.csv", tmp_path / "full", "--full-refresh")) == months(database)
+
+
+def test_a_warehouse_built_by_an_earlier_version_stops_the_build_until_a_full_refresh(
+    tmp_path: Path,
+) -> None:
+    """An incremental table without a column this version writes or reads (a warehouse built
+    before the column existed) stops the build with the fix, instead of failing on a binder
+    error or silently dropping the new column's values (on_schema_change: fail)."""
+    landing = tmp_path / "landing"
+    write_events_csv([{"event_id": "a", "occurred_at": "2026-01-05T10:00:00+09:00",
+                       "channel_id": "ch", "customer_id": "u", "event_type": "room_opened",
+                       "sender_type": "customer"}], landing / "day.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+
+    for table, column, expected in [
+        # read before the materialization runs: the watermark of validated
+        ("intermediate.int_chat_events__validated", "loaded_at", "has no column loaded_at"),
+        # only written: dbt's schema comparison
+        ("marts.fct_room_charges", "consultant_message_count", "out of sync"),
+    ]:
+        with connect_warehouse(database) as connection:
+            connection.execute(f"alter table {table} drop column {column}")
+        with pytest.raises(DbtBuildError) as failure:
+            build(landing / "*.csv", tmp_path / "db")
+        assert expected in str(failure.value), table
+        assert "full-refresh" in str(failure.value).replace("full_refresh", "full-refresh")
+        database = build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+        with connect_warehouse(database) as connection:
+            columns = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
+        assert column in columns

@@ -10,6 +10,9 @@
     chat_event_files_to_load(): the files an incremental build loads, a list of names. Stops
         the build when a file that an earlier build loaded is no longer in the source.
     build_started_at(): the run's start, to the second, as a timestamp literal.
+    require_columns(columns): stops an incremental build whose table lacks columns that this
+        version of the project reads from it before the materialization runs (a warehouse built
+        by an earlier version), naming them and the fix.
 -#}
 {% macro staging_config() -%}
     {{ return(adapter.dispatch('staging_config', 'kakao_consult_billing')()) }}
@@ -31,6 +34,7 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
+    {%- do require_columns(['source_file', 'source_file_signature']) -%}
     {%- set compared = run_query(
         "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ ") "
         ~ "select coalesce(files.source_file, loaded.source_file) as source_file, "
@@ -58,6 +62,19 @@
     {{ return(to_load) }}
 {%- endmacro %}
 
+{% macro require_columns(columns) -%}
+    {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- set missing = columns | reject('in', existing) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built by an earlier version of this project: it has no column "
+            ~ missing | join(', ') ~ ". Rebuild the warehouse with `dbt build --full-refresh` "
+            ~ "(the fee adjustments of closed months and first-seen times are kept)."
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro build_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
@@ -77,6 +94,7 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- do require_columns([column]) -%}
     {%- set latest = run_query(
         "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this
     ).columns[0].values()[0] -%}

@@ -35,14 +35,15 @@ closed_fees as (
 recorded as (
 
     {% if is_incremental() %}
+    -- bigint, as on a first build (a sum would widen them to a 128-bit integer on DuckDB)
     select
         channel_id,
         usage_month,
-        sum(room_charges_delta) as room_charges_delta,
-        sum(opened_charges_delta) as opened_charges_delta,
-        sum(rollover_charges_delta) as rollover_charges_delta,
-        sum(fee_krw_delta) as fee_krw_delta,
-        sum(vat_krw_delta) as vat_krw_delta
+        cast(sum(room_charges_delta) as {{ dbt.type_bigint() }}) as room_charges_delta,
+        cast(sum(opened_charges_delta) as {{ dbt.type_bigint() }}) as opened_charges_delta,
+        cast(sum(rollover_charges_delta) as {{ dbt.type_bigint() }}) as rollover_charges_delta,
+        cast(sum(fee_krw_delta) as {{ dbt.type_bigint() }}) as fee_krw_delta,
+        cast(sum(vat_krw_delta) as {{ dbt.type_bigint() }}) as vat_krw_delta
 
     from {{ this }}
     group by channel_id, usage_month
