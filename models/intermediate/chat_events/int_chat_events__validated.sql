@@ -44,25 +44,18 @@ staged as (
 
 {% if is_incremental() %}
 
-previous as (
-
-    select
-        {{ event_columns | join(',\n        ') }},
-        field_rejection_reason as rejection_reason,
-        loaded_at
-
-    from {{ this }}
-
-),
-
 arrived as (
 
+    -- earlier rows are read from this table where each step needs them, not through one CTE:
+    -- DuckDB materialises a CTE that is read three times, every column of every row
     select staged.*
 
     from staged
-    left join previous
-        on staged.raw_row_id = previous.raw_row_id
-    where previous.raw_row_id is null
+    where not exists (
+        select 1
+        from {{ this }} as previous
+        where previous.raw_row_id = staged.raw_row_id
+    )
 
     union all
 
@@ -71,8 +64,8 @@ arrived as (
         {{ chat_event_rejection_reason('previous') }} as rejection_reason,
         loaded_at
 
-    from previous
-    where previous.rejection_reason = 'occurred_at_in_future'
+    from {{ this }} as previous
+    where previous.field_rejection_reason = 'occurred_at_in_future'
 
 ),
 
@@ -85,18 +78,34 @@ touched_event_ids as (
 
 ),
 
+earlier_rows as (
+
+    -- the earlier rows of those event_ids, found on two columns before the others are read
+    select previous.raw_row_id
+
+    from {{ this }} as previous
+    inner join touched_event_ids
+        on previous.event_id = touched_event_ids.event_id
+    where previous.raw_row_id not in (select arrived.raw_row_id from arrived)
+
+),
+
 events as (
 
     select * from arrived
 
     union all
 
-    select previous.*
+    select
+        {%- for column in event_columns %}
+        previous.{{ column }},
+        {%- endfor %}
+        previous.field_rejection_reason as rejection_reason,
+        previous.loaded_at
 
-    from previous
-    inner join touched_event_ids
-        on previous.event_id = touched_event_ids.event_id
-    where previous.raw_row_id not in (select arrived.raw_row_id from arrived)
+    from {{ this }} as previous
+    inner join earlier_rows
+        on previous.raw_row_id = earlier_rows.raw_row_id
 
 ),
 
