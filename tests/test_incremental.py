@@ -154,6 +154,69 @@ def test_a_late_event_reaches_back_to_an_old_room(tmp_path: Path) -> None:
                             "next_day": "outside_room", "june": "outside_room"}
 
 
+def recompute_from(database: Path) -> dict[str, tuple[object, ...]]:
+    """Per customer: what the build recomputed of the stream's events (D27)."""
+    with connect_warehouse(database) as connection:
+        rows = connection.execute(
+            "select customer_id, recomputes_events, events_from_event_id, room_seq_offset"
+            " from intermediate.int_chat_events__streams_to_recompute"
+        ).fetchall()
+    return {customer: tuple(rest) for customer, *rest in rows}
+
+
+def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_one(
+    tmp_path: Path,
+) -> None:
+    """D27: a stream's events are recomputed from the last room_opened before its earliest
+    new event, with room_seq going on from there; before any room_opened, the whole stream; a
+    stream whose open room only the data's clock expired keeps its events' rooms. The result
+    equals a full rebuild."""
+    landing = tmp_path / "landing"
+
+    def event(customer: str, event_id: str, day: str, event_type: str = "message"
+              ) -> dict[str, str | None]:
+        return {"channel_id": "ch", "customer_id": customer, "sender_type": "customer",
+                "event_id": event_id, "occurred_at": f"2026-{day}T10:00:00+09:00",
+                "event_type": event_type, "message_text": "hi"}
+
+    write_events_csv([
+        # late: a message in its second room, then a room_opened between its first and second
+        event("late_msg", "m_open1", "01-02", "room_opened"),
+        event("late_msg", "m_open2", "01-04", "room_opened"),
+        event("late_open", "o_open1", "01-02", "room_opened"),
+        event("late_open", "o_open2", "01-09", "room_opened"),
+        # the late event comes before its only room_opened
+        event("before", "b_open", "01-05", "room_opened"),
+        # a room left open: the data's clock passing its expiry (30 days), not an event, ends it
+        event("clock", "c_open", "01-03", "room_opened"),
+    ], landing / "day_1.csv")
+    build(landing / "*.csv", tmp_path / "db")
+
+    write_events_csv([
+        event("late_msg", "m_late", "01-05"), event("late_open", "o_late", "01-05", "room_opened"),
+        event("before", "b_late", "01-01"), event("later", "l_open", "02-05", "room_opened"),
+    ], landing / "day_2.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+
+    assert recompute_from(database) == {
+        "late_msg": (True, "m_open2", 1),
+        "late_open": (True, "o_open1", 0),
+        "before": (True, None, 0),
+        "later": (True, None, 0),
+        "clock": (False, None, 0),
+    }
+    incremental = marts(database)
+    expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))
+    for table in COMPARED:
+        assert incremental[table] == expected[table], table
+    with connect_warehouse(database) as connection:
+        seqs = connection.execute(
+            "select event_id, room_seq from intermediate.int_chat_events__assigned_to_rooms"
+            " where customer_id = 'late_open' order by room_seq, event_id"
+        ).fetchall()
+    assert seqs == [("o_open1", 1), ("o_late", 2), ("o_open2", 3)]
+
+
 def test_a_rewritten_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
     """The source must only grow. A file rewritten after it was loaded (here: its last row was
     half-written when first read) fails the build, naming the file, instead of leaving the

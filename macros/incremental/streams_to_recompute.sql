@@ -18,6 +18,15 @@
     in_mart_streams_to_recompute(mart): the same filter for an input that is a mart, given
         its alias (matched on channel_id and the customer id as the marts show it, or, on
         Spark, stream_bucket).
+    events_to_recompute(relation, validated_by_this_build): the select of the event-level
+        models (rooms assigned, the audit) from a relation with stream_id, occurred_at and
+        event_id (DECISIONLOG D27): on DuckDB only the events of streams with validated rows,
+        from the room_opened named in events_from_at / events_from_event_id, and with
+        validated_by_this_build (the audit, on int_chat_events__validated) also every raw row
+        this build validated, rejected rows included; on Spark the rows of the buckets to
+        recompute; every row on a full build.
+    delete_stream_events_to_recompute(): pre-hook of int_chat_events__assigned_to_rooms.
+    delete_raw_rows_to_recompute(): pre-hook of fct_chat_event_audit (by raw_row_id).
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
@@ -75,6 +84,37 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro events_to_recompute(relation, validated_by_this_build=false) -%}
+    {%- if not is_incremental() -%}
+        select * from {{ relation }}
+    {%- elif rewrites_whole_stream_buckets() -%}
+        select * from {{ relation }} where {{ in_streams_to_recompute() }}
+    {%- else -%}
+        {#- a join, not a correlated exists: DuckDB runs this one as a hash join on stream_id -#}
+        select events.*
+        from {{ relation }} as events
+        {{ 'left' if validated_by_this_build else 'inner' }} join {{ ref('int_chat_events__streams_to_recompute') }} as streams
+            on
+                events.stream_id = streams.stream_id
+                and streams.recomputes_events
+        where
+            {% if validated_by_this_build -%}
+            events.processed_by = '{{ invocation_id }}' or
+            {% endif -%}
+            (
+                streams.stream_id is not null
+                and (
+                    streams.events_from_at is null
+                    or events.occurred_at > streams.events_from_at
+                    or (
+                        events.occurred_at = streams.events_from_at
+                        and events.event_id >= streams.events_from_event_id
+                    )
+                )
+            )
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro in_mart_streams_to_recompute(mart) -%}
     {{ return(adapter.dispatch('in_mart_streams_to_recompute', 'kakao_consult_billing')(mart)) }}
 {%- endmacro %}
@@ -114,6 +154,23 @@
     {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }}
         where stream_id in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_stream_events_to_recompute() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
+        delete from {{ this }}
+        where raw_row_id in (select recomputed.raw_row_id from ({{ events_to_recompute(this) }}) as recomputed)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_raw_rows_to_recompute() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
+        delete from {{ this }}
+        where raw_row_id in (
+            select recomputed.raw_row_id
+            from ({{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true) }}) as recomputed
+        )
     {%- endif -%}
 {%- endmacro %}
 

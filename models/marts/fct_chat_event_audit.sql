@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        pre_hook="{{ delete_raw_rows_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
@@ -12,20 +12,20 @@
 --   unbilled / room_end_event   a room_left or room_closed that ended its room;
 --   unbilled / outside_room     accepted, but no room was open;
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
+-- Incremental: rewrites the raw rows validated by this build and the events
+-- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27); on Spark, whole stream buckets.
 
 with
 
 raw_rows as (
 
-    select * from {{ ref('int_chat_events__validated') }}
-    where {{ in_streams_to_recompute() }}
+    {{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true) }}
 
 ),
 
 placed as (
 
-    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where {{ in_streams_to_recompute() }}
+    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms')) }}
 
 ),
 

@@ -3,12 +3,28 @@
 -- with a new one), and those whose still-open room the data's clock has just reached (or, after
 -- a clock step back, left). All streams on a first build or --full-refresh. On Spark the
 -- models rewrite whole stream buckets (macro stream_incremental_config).
+--
+-- The event-level models (rooms assigned, the audit) recompute less (DECISIONLOG D27): only the
+-- streams with validated rows (recomputes_events), and there only the events from the last
+-- room_opened before the stream's earliest validated occurred_at (events_from_at and
+-- events_from_event_id; null: the whole stream). Nothing before that room_opened changed, and
+-- an event's room depends only on the events since its segment's room_opened, so the earlier
+-- events keep their rooms; room_seq_offset is the number of room_opened events before it.
+-- A clock-only stream changes its rooms' ends, never its events' rooms. On Spark, and on a
+-- first build, the columns say "the whole stream".
 
 {%- set previous_rooms = adapter.get_relation(
     database=target.database,
     schema=generate_schema_name('intermediate', none),
     identifier='int_chat_rooms__lifecycle',
 ) if execute else none %}
+{%- set previous_events = adapter.get_relation(
+    database=target.database,
+    schema=generate_schema_name('intermediate', none),
+    identifier='int_chat_events__assigned_to_rooms',
+) if execute else none %}
+{%- set recomputes_from_room_start = previous_events is not none
+    and not flags.FULL_REFRESH and not rewrites_whole_stream_buckets() %}
 
 with
 
@@ -20,15 +36,71 @@ validated as (
 
 changed as (
 
-    select distinct
+    select
         stream_id,
         channel_id,
-        customer_id
+        customer_id,
+        min(occurred_at) as first_changed_at
 
     from validated
     where processed_by = '{{ invocation_id }}'
+    group by stream_id, channel_id, customer_id
 
 ),
+
+{% if recomputes_from_room_start %}
+
+room_starts_before_change as (
+
+    -- the room_opened events before the stream's earliest change, latest first
+    select
+        previous_events.stream_id,
+        previous_events.occurred_at,
+        previous_events.event_id,
+        previous_events.room_seq,
+        row_number() over (
+            partition by previous_events.stream_id
+            order by previous_events.occurred_at desc, previous_events.event_id desc
+        ) as recency
+
+    from {{ previous_events }} as previous_events
+    inner join changed
+        on previous_events.stream_id = changed.stream_id
+    where
+        previous_events.event_type = 'room_opened'
+        and previous_events.occurred_at < changed.first_changed_at
+
+),
+
+recompute_from as (
+
+    select
+        stream_id,
+        occurred_at as events_from_at,
+        event_id as events_from_event_id,
+        room_seq - 1 as room_seq_offset
+
+    from room_starts_before_change
+    where recency = 1
+
+),
+
+{% else %}
+
+recompute_from as (
+
+    select
+        stream_id,
+        first_changed_at as events_from_at,
+        cast(null as {{ dbt.type_string() }}) as events_from_event_id,
+        0 as room_seq_offset
+
+    from changed
+    where false
+
+),
+
+{% endif %}
 
 {% if previous_rooms is not none and not flags.FULL_REFRESH %}
 
@@ -77,30 +149,43 @@ streams as (
     select
         stream_id,
         channel_id,
-        customer_id
+        customer_id,
+        true as recomputes_events
 
     from changed
 
-    union
+    union all
 
     select
         stream_id,
         channel_id,
-        customer_id
+        customer_id,
+        false as recomputes_events
 
     from clock_affected
+    where not exists (
+        select 1
+        from changed
+        where changed.stream_id = clock_affected.stream_id
+    )
 
 ),
 
 final as (
 
     select
-        stream_id,
-        channel_id,
-        customer_id,
-        {{ stream_bucket('stream_id') }} as stream_bucket
+        streams.stream_id,
+        streams.channel_id,
+        streams.customer_id,
+        streams.recomputes_events,
+        recompute_from.events_from_at,
+        recompute_from.events_from_event_id,
+        coalesce(recompute_from.room_seq_offset, 0) as room_seq_offset,
+        {{ stream_bucket('streams.stream_id') }} as stream_bucket
 
     from streams
+    left join recompute_from
+        on streams.stream_id = recompute_from.stream_id
 
 )
 

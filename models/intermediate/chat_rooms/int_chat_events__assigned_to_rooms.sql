@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_streams_to_recompute() }}",
+        pre_hook="{{ delete_stream_events_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
@@ -14,7 +14,9 @@
 --     room: its room_opened or a customer message) + room_expiry_days (end exclusive);
 --   * the first room_left, room_closed or `!종료` message ends the room and belongs to it;
 --   * every later event of the segment, and any event before the first room_opened, is outside.
--- Incremental: rewrites the streams in int_chat_events__streams_to_recompute, whole.
+-- Incremental: rewrites, of the streams in int_chat_events__streams_to_recompute with validated
+-- rows, the events from the room_opened it names on (the whole stream on Spark; DECISIONLOG
+-- D27); room_seq goes on from the room_opened events before it.
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
@@ -22,16 +24,44 @@ with
 
 accepted as (
 
-    select * from {{ ref('int_chat_events__validated') }}
-    where rejection_reason is null and {{ in_streams_to_recompute() }}
+    select * from ({{ events_to_recompute(ref('int_chat_events__validated')) }}) as recomputed
+    where rejection_reason is null
 
 ),
+
+{% if is_incremental() %}
+
+resumed as (
+
+    select
+        accepted.*,
+        coalesce(streams.room_seq_offset, 0) as room_seq_offset
+
+    from accepted
+    left join {{ ref('int_chat_events__streams_to_recompute') }} as streams
+        on accepted.stream_id = streams.stream_id
+
+),
+
+{% else %}
+
+resumed as (
+
+    select
+        *,
+        0 as room_seq_offset
+
+    from accepted
+
+),
+
+{% endif %}
 
 segmented as (
 
     select
         *,
-        sum(case when event_type = 'room_opened' then 1 else 0 end) over (
+        room_seq_offset + sum(case when event_type = 'room_opened' then 1 else 0 end) over (
             partition by channel_id, customer_id
             order by occurred_at, event_id
             rows between unbounded preceding and current row
@@ -45,7 +75,7 @@ segmented as (
             false
         ) as is_room_end
 
-    from accepted
+    from resumed
 
 ),
 
