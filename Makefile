@@ -115,8 +115,11 @@ unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
+# One pytest worker per core (the tests build into their own temporary folders); a free worker
+# takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= auto
 pytest: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf target logs warehouse .pytest_cache artifacts
