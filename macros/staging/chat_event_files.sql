@@ -9,7 +9,7 @@
         staging still process only new rows, see int_chat_events__validated).
     chat_event_files_to_load(): the files an incremental build loads, a list of names. Stops
         the build when a file that an earlier build loaded is no longer in the source.
-    build_started_at(): the run's start, to the second, as a timestamp literal.
+    build_started_at(): the run's start, to the microsecond, as a timestamp literal.
     require_columns(columns): stops an incremental build whose table lacks columns that this
         version of the project reads from it before the materialization runs (a warehouse built
         by an earlier version), naming them and the fix.
@@ -76,7 +76,7 @@
 {%- endmacro %}
 
 {% macro build_started_at() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {% macro sql_string_list(values) -%}

@@ -19,7 +19,7 @@ raw_rows as (
 
     select * from {{ ref('stg_kakao__chat_events') }}
     {%- if seen_until is not none %}
-    where loaded_at >= {{ seen_until }}
+    where loaded_at > {{ seen_until }}
     {%- endif %}
 
 ),
