@@ -14,10 +14,12 @@
 -- Incremental: a build looks at the raw rows it has not seen (from the staged rows loaded since
 -- its previous run), the rows it rejected as in the future (re-checked: the run's clock has
 -- moved), and every earlier row sharing an event_id with those, and rewrites exactly these rows
--- (`processed_by` = this build). There is no lookback window: a late
--- row is compared with every earlier row of its event_id, however old. On Spark the table is
--- partitioned by stream_bucket and a build overwrites whole buckets: the other rows of the
--- buckets it touches are carried over unchanged (their event_ids saw no new row).
+-- (`processed_by` = this build). There is no lookback window: a late row is compared with every
+-- earlier row of its event_id, however old. Those rows are found by a join on event_id over two
+-- columns of this table, so the build hashes a day's ids, not the table's, and reads the other
+-- columns of the few rows it found (macro row_locator). On Spark the table is partitioned by
+-- stream_bucket and a build overwrites whole buckets: the other rows of the buckets it touches
+-- are carried over unchanged (their event_ids saw no new row).
 
 {%- set validated_until = incremental_watermark('loaded_at') if is_incremental() else none %}
 {%- set event_columns = [
@@ -44,17 +46,56 @@ staged as (
 
 {% if is_incremental() %}
 
+candidates as (
+
+    -- the rows this build may change: the new staged rows, and the rows rejected as in the future
+    select raw_row_id, event_id from staged
+
+    union all
+
+    select raw_row_id, event_id
+    from {{ this }}
+    where field_rejection_reason = 'occurred_at_in_future'
+
+),
+
+previous_rows as (
+
+    -- the rows this table already holds for those event_ids (a row's id determines its
+    -- event_id, so a staged row validated before is among them), found on two columns: the
+    -- hash tables stay as small as a day, and only these rows' other columns are read later
+    select
+        previous.raw_row_id,
+        previous.event_id,
+        {{ row_locator('previous', 'raw_row_id') }} as row_locator
+    from {{ this }} as previous
+    where previous.event_id in (select candidates.event_id from candidates)
+
+    union all
+
+    -- a row without an event_id shares it with no other; only its own id can be seen before
+    select
+        previous.raw_row_id,
+        previous.event_id,
+        {{ row_locator('previous', 'raw_row_id') }} as row_locator
+    from {{ this }} as previous
+    where
+        previous.event_id is null
+        and previous.raw_row_id in (
+            select staged.raw_row_id from staged where staged.event_id is null
+        )
+
+),
+
 arrived as (
 
-    -- earlier rows are read from this table where each step needs them, not through one CTE:
-    -- DuckDB materialises a CTE that is read three times, every column of every row
     select staged.*
 
     from staged
     where not exists (
         select 1
-        from {{ this }} as previous
-        where previous.raw_row_id = staged.raw_row_id
+        from previous_rows
+        where previous_rows.raw_row_id = staged.raw_row_id
     )
 
     union all
@@ -80,13 +121,13 @@ touched_event_ids as (
 
 earlier_rows as (
 
-    -- the earlier rows of those event_ids, found on two columns before the others are read
-    select previous.raw_row_id
+    -- the earlier rows of those event_ids
+    select previous_rows.row_locator
 
-    from {{ this }} as previous
+    from previous_rows
     inner join touched_event_ids
-        on previous.event_id = touched_event_ids.event_id
-    where previous.raw_row_id not in (select arrived.raw_row_id from arrived)
+        on previous_rows.event_id = touched_event_ids.event_id
+    where previous_rows.raw_row_id not in (select arrived.raw_row_id from arrived)
 
 ),
 
@@ -105,7 +146,7 @@ events as (
 
     from {{ this }} as previous
     inner join earlier_rows
-        on previous.raw_row_id = earlier_rows.raw_row_id
+        on {{ row_locator('previous', 'raw_row_id') }} = earlier_rows.row_locator
 
 ),
 
