@@ -26,7 +26,6 @@
         this build validated, rejected rows included; on Spark the rows of the buckets to
         recompute; every row on a full build.
     delete_stream_events_to_recompute(): pre-hook of int_chat_events__assigned_to_rooms.
-    delete_raw_rows_to_recompute(): pre-hook of fct_chat_event_audit (by raw_row_id).
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
@@ -161,16 +160,6 @@
     {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }}
         where raw_row_id in (select recomputed.raw_row_id from ({{ events_to_recompute(this) }}) as recomputed)
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_raw_rows_to_recompute() -%}
-    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
-        delete from {{ this }}
-        where raw_row_id in (
-            select recomputed.raw_row_id
-            from ({{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true) }}) as recomputed
-        )
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_raw_rows_to_recompute() }}",
-        **stream_incremental_config()
+        **stream_incremental_config(duckdb_strategy='delete+insert', unique_key='raw_row_id')
     )
 }}
 
@@ -13,7 +12,9 @@
 --   unbilled / outside_room     accepted, but no room was open;
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
 -- Incremental: rewrites the raw rows validated by this build and the events
--- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27); on Spark, whole stream buckets.
+-- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27), replacing their earlier rows
+-- by raw_row_id (a raw row is never dropped from int_chat_events__validated, so every row it
+-- replaces is among the rows it writes); on Spark, whole stream buckets.
 
 with
 
