@@ -116,10 +116,11 @@ unit-dbt: $(STAMP)
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
 # One pytest worker per core (the tests build into their own temporary folders); a free worker
-# takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process.
+# takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process. The ten
+# slowest tests are listed before the summary: where the suite's time goes.
 PYTEST_WORKERS ?= auto
 pytest: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 
 clean:
 	rm -rf target logs warehouse .pytest_cache artifacts
