@@ -89,6 +89,8 @@ recompute_from as (
 
 recompute_from as (
 
+    -- no rows (a first build, a full refresh, Spark): the whole stream. The columns come from
+    -- `changed` only to give them the same types as the branch above.
     select
         stream_id,
         first_changed_at as events_from_at,
