@@ -12,9 +12,8 @@
 --   unbilled / outside_room     accepted, but no room was open;
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
 -- Incremental: rewrites the raw rows validated by this build and the events
--- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27), replacing their earlier rows
--- by raw_row_id (a raw row is never dropped from int_chat_events__validated, so every row it
--- replaces is among the rows it writes); on Spark, whole stream buckets.
+-- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27), one row per raw row, replacing
+-- the rows it held for them by raw_row_id; on Spark, whole stream buckets.
 
 with
 

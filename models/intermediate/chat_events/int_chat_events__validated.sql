@@ -48,12 +48,13 @@ staged as (
 
 candidates as (
 
-    -- the rows this build may change: the new staged rows, and the rows rejected as in the future
-    select raw_row_id, event_id from staged
+    -- the event_ids this build may change: of the new staged rows, and of the rows rejected as
+    -- in the future
+    select event_id from staged
 
     union all
 
-    select raw_row_id, event_id
+    select event_id
     from {{ this }}
     where field_rejection_reason = 'occurred_at_in_future'
 
