@@ -1,4 +1,9 @@
-"""Shared fixtures: real dbt builds of the expected-output fixtures, once per policy."""
+"""Shared fixtures: real dbt builds of the expected-output fixtures, once per policy.
+
+Warehouse fixtures that tests only read are session-scoped, here and in the test modules: the
+pytest workers take queued tests from each other, so a worker can leave a module and come back
+to it, and a module-scoped fixture would then be built again.
+"""
 
 from __future__ import annotations
 

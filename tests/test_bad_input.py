@@ -79,7 +79,7 @@ def relative_time_events(now: datetime) -> Events:
     return events
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def generated_events() -> dict[str, Events]:
     return {
         LONG_MESSAGE_FILE: long_message_events(),
@@ -87,7 +87,7 @@ def generated_events() -> dict[str, Events]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def events_dir(
     tmp_path_factory: pytest.TempPathFactory, generated_events: dict[str, Events]
 ) -> Path:
@@ -100,7 +100,7 @@ def events_dir(
     return directory
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bad_input_warehouse(
     events_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -111,7 +111,7 @@ def bad_input_warehouse(
     connection.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def overridden_limits_warehouse(
     events_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -18,7 +18,7 @@ FIXTURE_EVENTS = Path(__file__).parent / "fixtures" / "events" / "*.csv"
 AS_OF = "2026-05-13"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def as_of_warehouse(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[duckdb.DuckDBPyConnection]:

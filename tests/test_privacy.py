@@ -104,7 +104,7 @@ def privacy_events() -> list[dict[str, str | None]]:
     ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def events_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One events file shared by every build, so source_file is the same in all of them."""
     directory = tmp_path_factory.mktemp("privacy_events")
@@ -121,7 +121,7 @@ def build_with_key(events: Path, work_dir: Path, key: str | None) -> Path:
         return build_warehouse(events, work_dir, vars=PSEUDONYMISED)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def warehouses(
     events_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, duckdb.DuckDBPyConnection]]:

@@ -27,7 +27,7 @@ SHARE_METRICS = ["charge_count", "unanswered_charge_count", "unanswered_share"]
 pytestmark = pytest.mark.dbt
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A work folder with the fixtures' warehouse and target/, usable as `mf`'s project root."""
     if not MF.exists():
@@ -54,7 +54,7 @@ def mf_query_csv(work_dir: Path, metrics: list[str], group_by: str) -> list[dict
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def metrics_by_month(built_project: Path) -> list[dict[str, str]]:
     """Every metric of the tests, by metric_time__month, from one `mf query`."""
     return mf_query_csv(built_project, [*INVOICE_METRICS, *SHARE_METRICS], "metric_time__month")
