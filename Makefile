@@ -18,6 +18,9 @@ FIXTURE_DB := warehouse/test_fixtures.duckdb
 # The fixtures' build publishes here, never over the marts published from your data.
 FIXTURE_PUBLISH_DIR := warehouse/test_fixtures_published
 FIXTURE_EVENTS := tests/fixtures/events/*.csv
+# Its own target/ and logs/: it runs side by side with sqlfluff, whose dbt templater uses the
+# project's.
+FIXTURE_DBT_DIR := warehouse/test_fixtures_dbt
 
 .PHONY: help install install-spark install-metrics metrics run build fees statement check-chromium test test-spark spark-build bench lint unit-dbt pytest clean
 
@@ -104,16 +107,21 @@ statement: $(STAMP)
 check-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "The statement's browser test needs Chromium and chromedriver (e.g. apt-get install chromium chromium-driver)"; exit 1; }
 
-test: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium lint unit-dbt pytest
+# Lint and the fixtures' build run side by side (each prints its output when done), then pytest.
+test: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint unit-dbt
+	@$(MAKE) --no-print-directory pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests udfs
-	$(BIN)/sqlfluff lint models tests/integrity
+	$(BIN)/sqlfluff lint --processes 2 models tests/integrity
 
 # The whole project, unit tests included, on the expected-output fixtures.
 unit-dbt: $(STAMP)
 	@mkdir -p $(dir $(FIXTURE_DB))
-	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
+	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build \
+	    --target-path $(FIXTURE_DBT_DIR)/target --log-path $(FIXTURE_DBT_DIR)/logs \
+	    --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'
 
 # One pytest worker per core (the tests build into their own temporary folders); a free worker
 # takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process. The ten
