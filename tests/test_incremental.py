@@ -116,8 +116,8 @@ def test_any_arrival_split_equals_a_full_rebuild(
     # nothing new: nothing changes (and every data test passes on the incremental result)
     assert marts(build(landing / "*.csv", incremental)) == after_last_batch
 
-    # The reference: one full build. Its data tests are left out (the property tests run them on
-    # full builds of such batches); every incremental build above ran them.
+    # The reference: one full build. Its data tests are left out: every incremental build above
+    # ran them, and the property tests run them on full builds of generated batches.
     expected = marts(build(landing / "*.csv", root / "full", "--full-refresh",
                            "--exclude-resource-type", "test"))
     for table in COMPARED:
