@@ -14,7 +14,10 @@ measures, on the same Parquet files:
               other than 30 days the data is generated at the same events per day, so the
               added day is the same size and the times are comparable;
   spark       with --spark, the same full build of the smallest size on the local Spark
-              session.
+              session;
+  writing     the full build's tables of one row per raw row, copied from memory into a fresh
+              DuckDB file, one after the other: what storing them costs on its own (compression
+              and disk), a floor under the models' time for as long as the project keeps them.
 
 Prints a table and writes it to benchmarks/results.md with the machine's cores and memory.
 Ratios to the baseline carry across machines; absolute seconds do not.
@@ -34,9 +37,14 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCRIPTS = PROJECT_DIR / "scripts"
@@ -161,6 +169,60 @@ def model_wall_seconds(results: list[dict]) -> float:
     return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
+# The tables with one row per raw row (staging, first seen, validated, rooms assigned, audit).
+EVENT_LEVEL_TABLES = [
+    "staging.stg_kakao__chat_events",
+    "intermediate.int_chat_events__first_seen",
+    "intermediate.int_chat_events__validated",
+    "intermediate.int_chat_events__assigned_to_rooms",
+    "marts.fct_chat_event_audit",
+]
+
+
+def write_floor(connection: duckdb.DuckDBPyConnection, out: Path
+                ) -> list[tuple[str, int, float]]:
+    """Copy each event-level table of the warehouse open on `connection` into a fresh DuckDB
+    file `out`; return (table, rows, seconds to write and checkpoint it). Each table is first
+    read into memory (not timed), so only storing it is timed."""
+    for stale in (out, out.with_name(out.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    connection.execute(f"attach '{out}' as write_floor")
+    timings = []
+    try:
+        for table in EVENT_LEVEL_TABLES:
+            connection.execute(f"create or replace temp table write_floor_source as "
+                               f"select * from {table}")
+            start = time.perf_counter()
+            connection.execute("create table write_floor.copied as "
+                               "select * from write_floor_source")
+            connection.execute("checkpoint write_floor")
+            seconds = time.perf_counter() - start
+            rows = connection.execute("select count(*) from write_floor.copied").fetchone()[0]
+            timings.append((table, int(rows), seconds))
+            connection.execute("drop table write_floor.copied")
+            connection.execute("drop table write_floor_source")
+            connection.execute("checkpoint write_floor")
+    finally:
+        connection.execute("detach write_floor")
+        for written in (out, out.with_name(out.name + ".wal")):
+            written.unlink(missing_ok=True)
+    return timings
+
+
+def storing_tables(database: Path, work: Path, events: int) -> Measurement:
+    import duckdb
+
+    log("writing: the event-level tables, from memory into a fresh file ...")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        connection.execute(f"set temp_directory = '{work / 'spill'}'")
+        timings = write_floor(connection, work / "write_floor.duckdb")
+    total = sum(seconds for _, _, seconds in timings)
+    log(f"writing: {total:.1f} s")
+    return Measurement("writing the event-level tables", events, total, total, None,
+                       ["; ".join(f"{table.split('.')[-1]} {seconds:.1f} s"
+                                  for table, _, seconds in timings)])
+
+
 def monthly_fees(database: Path) -> list[tuple]:
     import duckdb
 
@@ -212,6 +274,7 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
         raise SystemExit("The baseline's monthly totals differ from fct_monthly_fees: "
                          f"compare {work / 'baseline.json'} with {work / 'full.duckdb'}")
     base.notes.append("monthly totals equal fct_monthly_fees")
+    measurements.append(storing_tables(work / "full.duckdb", work, total))
     full.notes.append(f"{total / full.seconds:,.0f} events/s end to end; "
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
 
