@@ -213,8 +213,11 @@ def storing_tables(database: Path, work: Path, events: int) -> Measurement:
     import duckdb
 
     log("writing: the event-level tables, from memory into a fresh file ...")
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with duckdb.connect() as connection:
+        connection.execute("set enable_progress_bar = false")
         connection.execute(f"set temp_directory = '{work / 'spill'}'")
+        connection.execute(f"attach '{database}' as built (read_only)")
+        connection.execute("use built")
         timings = write_floor(connection, work / "write_floor.duckdb")
     total = sum(seconds for _, _, seconds in timings)
     log(f"writing: {total:.1f} s")
@@ -360,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                         default=PROJECT_DIR / "benchmarks" / "results.md")
     args = parser.parse_args(argv)
     args.history_days = args.history_days or [args.days]
+    # dbt runs in the work directory: relative paths would not find the data from there
+    args.data_dir, args.work_dir = args.data_dir.resolve(), args.work_dir.resolve()
 
     measurements: list[Measurement] = []
     for events in args.sizes:
