@@ -3,12 +3,22 @@ follow the charges; --full-refresh neither loses adjustments nor reopens a month
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
-from dbt_harness import build_warehouse, connect_warehouse, run_dbt, write_events_csv
+from dbt_harness import (
+    DbtBuildError,
+    build_warehouse,
+    connect_warehouse,
+    run_dbt,
+    write_events_csv,
+)
+
+FIXTURE_EVENTS = Path(__file__).parent / "fixtures" / "events" / "*.csv"
 
 
 def room(event_id: str, opened_at: str, customer: str) -> list[dict[str, str | None]]:
@@ -124,3 +134,30 @@ def test_month_closes_after_the_21st_of_the_following_month(
     with connect_warehouse(database) as connection:
         closed = {month: row[3] for month, row in fees(connection).items()}
     assert closed == {"2026-04": april_closed, "2026-05": as_of >= "2026-06-22"}
+
+
+def _seoul_now() -> datetime:
+    return datetime.now(ZoneInfo("Asia/Seoul"))
+
+
+@pytest.mark.parametrize(
+    ("bad_vars", "message"),
+    [
+        # 35 days from today always passes one more invoice window than today does
+        ({"billing_as_of_date": f"{(_seoul_now() + timedelta(days=35)).date()}"},
+         "which would close usage month"),
+        # the current usage month (billing days start at 04:00) has not ended
+        ({"closed_through_month": f"{(_seoul_now() - timedelta(hours=4)):%Y-%m}"},
+         "has not ended yet"),
+    ],
+)
+def test_a_var_cannot_close_a_month_that_is_still_open_today(
+    tmp_path: Path, bad_vars: dict[str, object], message: str
+) -> None:
+    """D15: a closed month stays closed, so a what-if date or a close horizon that reaches a
+    month still open today would freeze it for good; the build refuses before writing."""
+    with pytest.raises(DbtBuildError) as failure:
+        run_dbt(["compile", "--select", "fct_monthly_fees"], tmp_path,
+                events_path=FIXTURE_EVENTS, vars=bad_vars)
+    assert message in str(failure.value)
+    assert "A closed month stays closed (DECISIONLOG D15)" in str(failure.value)

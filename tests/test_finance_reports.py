@@ -132,7 +132,17 @@ def test_superseded_room_is_avoidable_only_when_both_rooms_were_charged(fixture_
         ("rpt_invoice_reconciliation", {"invoice_match_tolerance_krw": -100},
          "var 'invoice_match_tolerance_krw' must be an amount in KRW, 0 or more, got '-100'"),
         ("rpt_month_to_date_projection", {"billing_as_of_date": "13/05/2026"},
-         "var 'billing_as_of_date' must look like 2026-11-26, got '13/05/2026'"),
+         "var 'billing_as_of_date' must be a date like 2026-11-26, got '13/05/2026'"),
+        ("rpt_month_to_date_projection", {"billing_as_of_date": "2026-02-30"},
+         "var 'billing_as_of_date' must be a date like 2026-11-26, got '2026-02-30'"),
+        ("stg_kakao__chat_events", {"billing_time_zone": "Asia/Seol"},
+         "var 'billing_time_zone' is 'Asia/Seol', not a time zone name"),
+        ("int_monthly_fees__computed", {"vat_rate": "ten percent"},
+         "var 'vat_rate' must be a fraction from 0 up to (not including) 1, e.g. 0.1 for 10%"),
+        ("int_monthly_fees__computed", {"vat_rate": 10},
+         "var 'vat_rate' must be a fraction from 0 up to (not including) 1, e.g. 0.1 for 10%"),
+        ("int_monthly_fees__computed", {"invoice_window_end_day": 35},
+         "1 <= start <= end <= 28 (every month has them), got 15 and 35"),
     ],
 )
 def test_bad_report_vars_stop_the_build_with_a_readable_message(

@@ -4,6 +4,10 @@
     (var `invoice_window_end_day`, the 21st) of the following month, in `billing_time_zone`.
     Var `closed_through_month` ('YYYY-MM') sets it explicitly; var `billing_as_of_date`
     ('YYYY-MM-DD', default: the run's start date in `billing_time_zone`) sets "today".
+
+    A closed month stays closed (DECISIONLOG D15), so neither var may close a month that the
+    run's real date leaves open: `closed_through_month` only months that have ended, and
+    `billing_as_of_date` only months whose invoice window has passed today.
 -#}
 {% macro closed_through_month() -%}
     {%- set explicit = var('closed_through_month', none) -%}
@@ -14,13 +18,36 @@
                 "var 'closed_through_month' must look like 2026-09, got '" ~ text ~ "'"
             ) }}
         {%- endif -%}
+        {%- set current_month = billing_run_date(billing_day=true).strftime('%Y-%m') -%}
+        {%- if text >= current_month -%}
+            {{ exceptions.raise_compiler_error(
+                "var 'closed_through_month' is " ~ text ~ ", but usage month " ~ current_month
+                ~ " has not ended yet (today's billing day is "
+                ~ billing_run_date(billing_day=true) ~ " in " ~ kakao_var('billing_time_zone')
+                ~ "). A closed month stays closed (DECISIONLOG D15): close only months that have ended."
+            ) }}
+        {%- endif -%}
         {{ return(text ~ '-01') }}
     {%- endif -%}
 
-    {%- set today = billing_as_of_date() -%}
+    {%- set closed = last_month_closed_on(billing_as_of_date()) -%}
+    {%- set closed_today = last_month_closed_on(billing_run_date()) -%}
+    {%- if closed > closed_today -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'billing_as_of_date' is " ~ billing_as_of_date() ~ ", which would close usage month "
+            ~ closed[:7] ~ ", still open today (" ~ billing_run_date() ~ " in "
+            ~ kakao_var('billing_time_zone') ~ ": its invoice window has not passed). A closed month "
+            ~ "stays closed (DECISIONLOG D15), so an as-of date may not close a month early: pick a "
+            ~ "date that closes nothing today does not, or leave the var unset."
+        ) }}
+    {%- endif -%}
+    {{ return(closed) }}
+{%- endmacro %}
 
-    {#- The month before this one closes once today is past the window's last day. -#}
-    {%- set months_back = 1 if today.day > kakao_var('invoice_window_end_day') | int else 2 -%}
-    {%- set month_index = today.year * 12 + (today.month - 1) - months_back -%}
+{#- The last usage month closed on `day` ('YYYY-MM-01'): the month before `day`'s closes once
+    `day` is past the invoice window's last day. -#}
+{% macro last_month_closed_on(day) -%}
+    {%- set months_back = 1 if day.day > kakao_var('invoice_window_end_day') | int else 2 -%}
+    {%- set month_index = day.year * 12 + (day.month - 1) - months_back -%}
     {{ return('%04d-%02d-01' | format(month_index // 12, month_index % 12 + 1)) }}
 {%- endmacro %}

@@ -36,6 +36,29 @@
             "var 'invoice_match_tolerance_krw' must be an amount in KRW, 0 or more, got '" ~ value ~ "'"
         ) }}
     {%- endif -%}
+    {%- if name == 'billing_time_zone' and value not in modules.pytz.all_timezones_set -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'billing_time_zone' is '" ~ value ~ "', not a time zone name; expected an IANA "
+            ~ "name such as Asia/Seoul"
+        ) }}
+    {%- endif -%}
+    {%- if name == 'vat_rate' and (value is not number or value < 0 or value >= 1) -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'vat_rate' must be a fraction from 0 up to (not including) 1, e.g. 0.1 for 10%, got '"
+            ~ value ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- if name in ['invoice_window_start_day', 'invoice_window_end_day'] -%}
+        {%- set start_day = var('invoice_window_start_day') -%}
+        {%- set end_day = var('invoice_window_end_day') -%}
+        {%- if not (start_day is number and end_day is number and 1 <= start_day <= end_day <= 28) -%}
+            {{ exceptions.raise_compiler_error(
+                "vars 'invoice_window_start_day' and 'invoice_window_end_day' must be days of the "
+                ~ "month with 1 <= start <= end <= 28 (every month has them), got "
+                ~ start_day ~ " and " ~ end_day
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
     {%- if name == 'stream_buckets' and not 1 <= value <= 65536 -%}
         {{ exceptions.raise_compiler_error(
             "var 'stream_buckets' must be between 1 and 65536, got '" ~ value ~ "'"
