@@ -25,7 +25,6 @@ from typing import Any
 import duckdb
 
 DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
-DEFAULT_PUBLISH_DIR = "warehouse/published"
 DEFAULT_OUT_DIR = "warehouse/statements"
 MARTS = (
     "fct_monthly_fees",
@@ -568,15 +567,18 @@ def main(argv: list[str] | None = None) -> int:
         "--database", default=os.environ.get("KAKAO_DUCKDB_PATH", DEFAULT_DATABASE),
         help="DuckDB warehouse file (default: $KAKAO_DUCKDB_PATH or %(default)s)")
     parser.add_argument(
-        "--published-dir", default=os.environ.get("KAKAO_PUBLISH_DIR", DEFAULT_PUBLISH_DIR),
-        help="the marts published by the last build (default: $KAKAO_PUBLISH_DIR or %(default)s)")
+        "--published-dir", default=os.environ.get("KAKAO_PUBLISH_DIR") or None,
+        help="the marts published by the last build (default: $KAKAO_PUBLISH_DIR, or folder "
+             "'published' next to the warehouse file)")
     parser.add_argument(
         "--source", choices=["auto", "warehouse", "published"], default="auto",
         help="auto (default): the warehouse, or the published copy while a build holds it")
     args = parser.parse_args(argv)
     try:
         month = parse_month(args.month)
-        connection, source = connect(args.source, Path(args.database), Path(args.published_dir))
+        published_dir = (Path(args.published_dir) if args.published_dir
+                         else Path(args.database).parent / "published")
+        connection, source = connect(args.source, Path(args.database), published_dir)
         with connection:
             try:
                 channels = channels_with_usage(connection, month, args.channel)

@@ -82,8 +82,9 @@ def run_dbt(
     os.environ["KAKAO_DUCKDB_PATH"] = str(database)
     os.environ["KAKAO_DBT_TARGET"] = "duckdb"
     os.environ["KAKAO_PROJECT_DIR"] = str(PROJECT_DIR)
-    # Each build publishes its marts next to its own database, never into the project's.
-    os.environ["KAKAO_PUBLISH_DIR"] = str(work_dir / "published")
+    # Each build publishes its marts next to its own database (the default: work_dir/published),
+    # never into the project's.
+    os.environ.pop("KAKAO_PUBLISH_DIR", None)
     result = dbtRunner(manifest=_parsed_project(all_vars)).invoke(
         [*args, *_options(work_dir, all_vars)]
     )
@@ -122,16 +123,17 @@ def build_warehouse(
 
 
 def cli_environment(work_dir: Path) -> dict[str, str]:
-    """Environment for the dbt and mf commands on work_dir's own warehouse and publish folder."""
+    """Environment for the dbt and mf commands on work_dir's own warehouse and publish folder
+    (the default, next to the warehouse: work_dir/published)."""
     return {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "KAKAO_PUBLISH_DIR"},
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_VERSION_CHECK": "false",
         "KAKAO_PROJECT_DIR": str(PROJECT_DIR),
         "KAKAO_DBT_TARGET": "duckdb",
+        # unset KAKAO_PUBLISH_DIR: the marts are published next to it, to work_dir/published
         "KAKAO_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
-        "KAKAO_PUBLISH_DIR": str(work_dir / "published"),
     }
 
 

@@ -54,9 +54,10 @@ def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_statement(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), "--database", str(work / "warehouse.duckdb"),
-         "--published-dir", str(work / "published"), *args],
+        # no --published-dir and no KAKAO_PUBLISH_DIR: the copy next to the warehouse file
+        [sys.executable, str(SCRIPT), "--database", str(work / "warehouse.duckdb"), *args],
         cwd=work, capture_output=True, text=True, check=False,
+        env={key: value for key, value in os.environ.items() if key != "KAKAO_PUBLISH_DIR"},
     )
 
 

@@ -42,6 +42,7 @@ def pseudonymize(value: str | None) -> str | None:
 STAGING_PREFIX = ".staging-"
 # A DuckDB file of views (schema marts) over the published Parquet files, for BI tools.
 CATALOG_FILE = "kakao_billing_marts.duckdb"
+CATALOG_STORAGE_VERSION = "v1.0.0"
 
 
 def publish_stage(publish_dir: str) -> str:
@@ -78,12 +79,18 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
         if old.name not in names:
             old.unlink()
     catalog = staging / CATALOG_FILE
-    with duckdb.connect(str(catalog)) as connection:
-        connection.execute("create schema marts")
+    with duckdb.connect() as connection:
+        # in the oldest storage format this DuckDB writes, so that any DuckDB client from 1.0
+        # on (the CLI, a BI tool's driver) can open it, whatever version built the warehouse
+        quoted_catalog = str(catalog).replace("'", "''")
+        connection.execute(f"attach '{quoted_catalog}' as published_catalog "
+                           f"(storage_version '{CATALOG_STORAGE_VERSION}')")
+        connection.execute("create schema published_catalog.marts")
         for path in staged:
             published = str(target / path.name).replace("'", "''")
-            connection.execute(f'create view marts."{path.stem}" as '
+            connection.execute(f'create view published_catalog.marts."{path.stem}" as '
                                f"select * from read_parquet('{published}')")
+        connection.execute("detach published_catalog")
     os.replace(catalog, target / CATALOG_FILE)
     shutil.rmtree(staging)
     return str(target)

@@ -1,7 +1,8 @@
 {#-
     Run at the end of every dbt invocation (on-run-end). After a `dbt build` or `dbt run` in
     which nothing failed, writes every model of schema `marts` as a Parquet file to
-    env KAKAO_PUBLISH_DIR (default warehouse/published, relative to the directory dbt runs in),
+    env KAKAO_PUBLISH_DIR (default: folder `published` next to the warehouse file, so
+    warehouse/published; a relative path is taken from the directory dbt runs in),
     plus kakao_billing_marts.duckdb: a small DuckDB file of views over those Parquet files.
     BI tools read these, never the warehouse file, so they do not block the next build.
 
@@ -89,7 +90,13 @@
         {{ return('') }}
     {%- endif -%}
 
-    {%- set publish_dir = env_var('KAKAO_PUBLISH_DIR', 'warehouse/published') | trim -%}
+    {%- set publish_dir = env_var('KAKAO_PUBLISH_DIR', '') | trim -%}
+    {%- if publish_dir == '' -%}
+        {#- folder `published` next to the warehouse file, so that each warehouse has its own -#}
+        {%- set warehouse_path = target.path | string -%}
+        {%- set publish_dir = (warehouse_path.rsplit('/', 1)[0] if '/' in warehouse_path else '.')
+            ~ '/published' -%}
+    {%- endif -%}
     {%- set quoted_dir = "'" ~ publish_dir | replace("'", "''") ~ "'" -%}
     {%- set staging = run_query(
         "select kakao_publish_stage(" ~ quoted_dir ~ ")").columns[0].values()[0] -%}
