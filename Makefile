@@ -33,7 +33,11 @@ help:
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
 	@echo "make metrics     validate the semantic layer and list its metrics (mf; builds nothing)"
 	@echo "make bench  generate 1M and 10M events, time full/incremental builds and the baseline"
-	@echo "make clean  remove build output (target/, logs/, warehouse/)"
+	@echo "make build [EVENTS='landing/*.parquet']  dbt build on the sample data, or on your event files"
+	@echo "make lint   sqlfluff and ruff"
+	@echo "make install-spark / make install-metrics  the optional Spark target's and mf's packages"
+	@echo "make clean  remove dbt's and the tests' output (target/, logs/, the test fixtures' files);"
+	@echo "            keeps the warehouse: its closed months and fee adjustments cannot be rebuilt"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; run: make PYTHON=/path/to/python3.11 ...")'
@@ -89,10 +93,11 @@ test-spark: $(SPARK_STAMP)
 
 run: $(STAMP) build fees
 
+# EVENTS: your chat event files (a path or glob, CSV or Parquet); unset: the sample data.
 build: $(STAMP)
 	@mkdir -p $(dir $(KAKAO_DUCKDB_PATH))
 	@$(BIN)/python scripts/check_warehouse_lock.py --database $(KAKAO_DUCKDB_PATH)
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
 
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)
@@ -130,5 +135,7 @@ PYTEST_WORKERS ?= auto
 pytest: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 
+# Not the warehouse (KAKAO_DUCKDB_PATH) or its published marts: closed months and fee adjustments
+# are history no build can recreate (DECISIONLOG D15). Delete them by hand to start over.
 clean:
-	rm -rf target logs warehouse .pytest_cache artifacts
+	rm -rf target logs .pytest_cache artifacts $(FIXTURE_DB) $(FIXTURE_DB).wal $(FIXTURE_PUBLISH_DIR) $(FIXTURE_DBT_DIR)
