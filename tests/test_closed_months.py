@@ -145,7 +145,7 @@ def _seoul_now() -> datetime:
     [
         # 35 days from today always passes one more invoice window than today does
         ({"billing_as_of_date": f"{(_seoul_now() + timedelta(days=35)).date()}"},
-         "which would close usage month"),
+         "so an as-of date may not close a month early: use a date up to"),
         # the current usage month (billing days start at 04:00) has not ended
         ({"closed_through_month": f"{(_seoul_now() - timedelta(hours=4)):%Y-%m}"},
          "has not ended yet"),

@@ -33,12 +33,17 @@
     {%- set closed = last_month_closed_on(billing_as_of_date()) -%}
     {%- set closed_today = last_month_closed_on(billing_run_date()) -%}
     {%- if closed > closed_today -%}
+        {#- the last day before the next month closes: the window's last day, this month or next -#}
+        {%- set today = billing_run_date() -%}
+        {%- set end_day = kakao_var('invoice_window_end_day') | int -%}
+        {%- set month_index = today.year * 12 + today.month - 1 + (1 if today.day > end_day else 0) -%}
+        {%- set latest = modules.datetime.date(month_index // 12, month_index % 12 + 1, end_day) -%}
         {{ exceptions.raise_compiler_error(
             "var 'billing_as_of_date' is " ~ billing_as_of_date() ~ ", which would close usage month "
-            ~ closed[:7] ~ ", still open today (" ~ billing_run_date() ~ " in "
-            ~ kakao_var('billing_time_zone') ~ ": its invoice window has not passed). A closed month "
-            ~ "stays closed (DECISIONLOG D15), so an as-of date may not close a month early: pick a "
-            ~ "date that closes nothing today does not, or leave the var unset."
+            ~ closed[:7] ~ ", still open today (" ~ today ~ " in " ~ kakao_var('billing_time_zone')
+            ~ ": its invoice window has not passed). A closed month stays closed (DECISIONLOG D15), "
+            ~ "so an as-of date may not close a month early: use a date up to " ~ latest
+            ~ ", or leave the var unset."
         ) }}
     {%- endif -%}
     {{ return(closed) }}
