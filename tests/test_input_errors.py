@@ -20,6 +20,21 @@ def test_missing_column_is_named_with_the_file(tmp_path: Path) -> None:
     assert str(events) in message
 
 
+def test_semicolon_separated_file_is_named_with_its_separator(tmp_path: Path) -> None:
+    """A spreadsheet's CSV export in a locale that separates by ';' (its messages holding commas,
+    which threw the CSV reader's own error) stops with what to change."""
+    events = tmp_path / "semicolons.csv"
+    row = ["e1", "2026-10-01T10:00:00+09:00", "@ch", "u1", "message", "customer", "", "",
+           "네, 감사합니다, 확인했어요"]
+    events.write_text(";".join(CONTRACT_COLUMNS) + "\n" + ";".join(row) + "\n", encoding="utf-8")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(events, tmp_path / "build")
+    message = str(failure.value)
+    assert f"The chat event file '{events}' is separated by semicolons, not commas" in message
+    assert "Save it as comma-separated UTF-8 CSV with the header: " + ",".join(CONTRACT_COLUMNS) \
+        in message
+
+
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(DbtBuildError, match="No chat event files match chat_events_path"):
         build_warehouse(tmp_path / "nothing_here" / "*.csv", tmp_path / "build")

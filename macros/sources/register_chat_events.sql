@@ -39,6 +39,34 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    DuckDB, CSV: the header line of the first file matched, read as plain text. A header with no
+    comma but a semicolon, tab or bar is a file saved with another separator; say so, rather
+    than let the CSV reader fail on its rows.
+-#}
+{% macro chat_event_csv_separator_error(quoted_path) -%}
+    {%- set first_file = run_query(
+        "select file from glob(" ~ quoted_path ~ ") order by file limit 1"
+    ).columns[0].values()[0] -%}
+    {%- set header = run_query(
+        "select line from read_csv('" ~ first_file | replace("'", "''") ~ "', header = false"
+        ~ ", columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = ''"
+        ~ ", auto_detect = false) limit 1"
+    ).columns[0].values() -%}
+    {%- set line = (header[0] or '') if header else '' -%}
+    {%- if ',' not in line -%}
+        {%- for separator, name in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'bars')] -%}
+            {%- if separator in line -%}
+                {{ exceptions.raise_compiler_error(
+                    "The chat event file '" ~ first_file ~ "' is separated by " ~ name
+                    ~ ", not commas (its header: " ~ line[:120] ~ "). Save it as comma-separated "
+                    ~ "UTF-8 CSV with the header: " ~ chat_event_contract_columns() | join(',')
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro chat_event_contract_columns() -%}
     {{ return([
         'event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type',
@@ -77,6 +105,9 @@
         ) }}
     {%- endif -%}
 
+    {%- if not lowered.endswith('.parquet') -%}
+        {%- do chat_event_csv_separator_error(quoted_path) -%}
+    {%- endif -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
 
