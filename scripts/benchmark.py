@@ -15,7 +15,7 @@ measures, on the same Parquet files:
               added day is the same size and the times are comparable;
   spark       with --spark, the same full build of the smallest size on the local Spark
               session;
-  writing     the full build's tables of one row per raw row, copied from memory into a fresh
+  writing     the full build's tables at the grain of the raw rows, copied from memory into a fresh
               DuckDB file, one after the other: what storing them costs on its own (compression
               and disk), a floor under the models' time for as long as the project keeps them.
 
@@ -169,7 +169,8 @@ def model_wall_seconds(results: list[dict]) -> float:
     return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
-# The tables with one row per raw row (staging, first seen, validated, rooms assigned, audit).
+# The tables at the grain of the raw rows (staging, first seen, validated, the audit: one row
+# per raw row; rooms assigned: one per accepted row).
 EVENT_LEVEL_TABLES = [
     "staging.stg_kakao__chat_events",
     "intermediate.int_chat_events__first_seen",
@@ -209,13 +210,16 @@ def write_floor(connection: duckdb.DuckDBPyConnection, out: Path
     return timings
 
 
-def storing_tables(database: Path, work: Path, events: int) -> Measurement:
+def storing_tables(database: Path, work: Path, events: int, memory_limit: str | None
+                   ) -> Measurement:
     import duckdb
 
     log("writing: the event-level tables, from memory into a fresh file ...")
     with duckdb.connect() as connection:
         connection.execute("set enable_progress_bar = false")
         connection.execute(f"set temp_directory = '{work / 'spill'}'")
+        if memory_limit:
+            connection.execute(f"set memory_limit = '{memory_limit}'")
         connection.execute(f"attach '{database}' as built (read_only)")
         connection.execute("use built")
         timings = write_floor(connection, work / "write_floor.duckdb")
@@ -277,7 +281,7 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
         raise SystemExit("The baseline's monthly totals differ from fct_monthly_fees: "
                          f"compare {work / 'baseline.json'} with {work / 'full.duckdb'}")
     base.notes.append("monthly totals equal fct_monthly_fees")
-    measurements.append(storing_tables(work / "full.duckdb", work, total))
+    measurements.append(storing_tables(work / "full.duckdb", work, total, args.memory_limit))
     full.notes.append(f"{total / full.seconds:,.0f} events/s end to end; "
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
 
