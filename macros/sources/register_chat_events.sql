@@ -42,7 +42,8 @@
 {#-
     DuckDB, CSV: the header line of the first file matched, read as plain text. A header with no
     comma but a semicolon, tab or bar is a file saved with another separator; say so, rather
-    than let the CSV reader fail on its rows.
+    than let the CSV reader fail on its rows. Read leniently (no strict mode, errors skipped):
+    this check must never be what fails on a file the reader itself accepts.
 -#}
 {% macro chat_event_csv_separator_error(quoted_path) -%}
     {%- set first_file = run_query(
@@ -51,7 +52,7 @@
     {%- set header = run_query(
         "select line from read_csv('" ~ first_file | replace("'", "''") ~ "', header = false"
         ~ ", columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = ''"
-        ~ ", auto_detect = false) limit 1"
+        ~ ", auto_detect = false, strict_mode = false, ignore_errors = true) limit 1"
     ).columns[0].values() -%}
     {%- set line = (header[0] or '') if header else '' -%}
     {%- if ',' not in line -%}
