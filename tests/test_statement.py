@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, run_dbt_cli
+from dbt_harness import PROJECT_DIR, cli_environment, run_dbt_cli
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 from statement import ChannelMonth, file_name, render
@@ -57,7 +57,7 @@ def run_statement(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
         # no --published-dir and no KAKAO_PUBLISH_DIR: the copy next to the warehouse file
         [sys.executable, str(SCRIPT), "--database", str(work / "warehouse.duckdb"), *args],
         cwd=work, capture_output=True, text=True, check=False,
-        env={key: value for key, value in os.environ.items() if key != "KAKAO_PUBLISH_DIR"},
+        env=cli_environment(work),
     )
 
 

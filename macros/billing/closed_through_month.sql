@@ -18,28 +18,29 @@
                 "var 'closed_through_month' must look like 2026-09, got '" ~ text ~ "'"
             ) }}
         {%- endif -%}
-        {%- set current_month = billing_run_date(billing_day=true).strftime('%Y-%m') -%}
+        {%- set billing_today = billing_run_date(billing_day=true) -%}
+        {%- set current_month = billing_today.strftime('%Y-%m') -%}
         {%- if text >= current_month -%}
             {{ exceptions.raise_compiler_error(
                 "var 'closed_through_month' is " ~ text ~ ", but usage month " ~ current_month
                 ~ " has not ended yet (today's billing day is "
-                ~ billing_run_date(billing_day=true) ~ " in " ~ kakao_var('billing_time_zone')
+                ~ billing_today ~ " in " ~ kakao_var('billing_time_zone')
                 ~ "). A closed month stays closed (DECISIONLOG D15): close only months that have ended."
             ) }}
         {%- endif -%}
         {{ return(text ~ '-01') }}
     {%- endif -%}
 
-    {%- set closed = last_month_closed_on(billing_as_of_date()) -%}
-    {%- set closed_today = last_month_closed_on(billing_run_date()) -%}
-    {%- if closed > closed_today -%}
+    {%- set as_of = billing_as_of_date() -%}
+    {%- set today = billing_run_date() -%}
+    {%- set closed = last_month_closed_on(as_of) -%}
+    {%- if closed > last_month_closed_on(today) -%}
         {#- the last day before the next month closes: the window's last day, this month or next -#}
-        {%- set today = billing_run_date() -%}
         {%- set end_day = kakao_var('invoice_window_end_day') | int -%}
         {%- set month_index = today.year * 12 + today.month - 1 + (1 if today.day > end_day else 0) -%}
         {%- set latest = modules.datetime.date(month_index // 12, month_index % 12 + 1, end_day) -%}
         {{ exceptions.raise_compiler_error(
-            "var 'billing_as_of_date' is " ~ billing_as_of_date() ~ ", which would close usage month "
+            "var 'billing_as_of_date' is " ~ as_of ~ ", which would close usage month "
             ~ closed[:7] ~ ", still open today (" ~ today ~ " in " ~ kakao_var('billing_time_zone')
             ~ ": its invoice window has not passed). A closed month stays closed (DECISIONLOG D15), "
             ~ "so an as-of date may not close a month early: use a date up to " ~ latest

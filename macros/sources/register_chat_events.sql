@@ -40,15 +40,12 @@
 {%- endmacro %}
 
 {#-
-    DuckDB, CSV: the header line of the first file matched, read as plain text. A header with no
+    DuckDB, CSV: the header line of `first_file` (the first file matched), read as plain text. A header with no
     comma but a semicolon, tab or bar is a file saved with another separator; say so, rather
     than let the CSV reader fail on its rows. Read leniently (no strict mode, errors skipped):
     this check must never be what fails on a file the reader itself accepts.
 -#}
-{% macro chat_event_csv_separator_error(quoted_path) -%}
-    {%- set first_file = run_query(
-        "select file from glob(" ~ quoted_path ~ ") order by file limit 1"
-    ).columns[0].values()[0] -%}
+{% macro chat_event_csv_separator_error(first_file) -%}
     {%- set header = run_query(
         "select line from read_csv('" ~ first_file | replace("'", "''") ~ "', header = false"
         ~ ", columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = ''"
@@ -97,8 +94,9 @@
         ) }}
     {%- endif -%}
 
-    {%- set matched = run_query("select count(*) from glob(" ~ quoted_path ~ ")").columns[0].values()[0] -%}
-    {%- if matched == 0 -%}
+    {%- set matched = run_query(
+        "select count(*), min(file) from glob(" ~ quoted_path ~ ")").rows[0] -%}
+    {%- if matched[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "No chat event files match chat_events_path '" ~ path ~ "' (relative paths are "
             ~ "relative to the directory dbt runs in). Set it with "
@@ -107,7 +105,7 @@
     {%- endif -%}
 
     {%- if not lowered.endswith('.parquet') -%}
-        {%- do chat_event_csv_separator_error(quoted_path) -%}
+        {%- do chat_event_csv_separator_error(matched[1]) -%}
     {%- endif -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
