@@ -44,8 +44,10 @@ rooms as (
 
 billed_events as (
 
-    select * from {{ ref('fct_chat_event_audit') }} as billed_events  -- noqa: AL05
-    where disposition = 'billed' and {{ in_mart_streams_to_recompute('billed_events') }}
+    -- the events the audit marks billed: room activity of accepted events (read here rather
+    -- than from the audit, so that this model does not wait for it)
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where is_activity and {{ in_streams_to_recompute() }}
 
 ),
 

@@ -29,13 +29,6 @@ placed as (
 
 ),
 
-charges as (
-
-    select * from {{ ref('int_room_charges__priced') }}
-    where {{ in_streams_to_recompute() }}
-
-),
-
 final as (
 
     select
@@ -51,7 +44,8 @@ final as (
         raw_rows.sender_type,
         raw_rows.event_id_conflict,
         placed.room_id,
-        case when placed.is_activity then charges.charge_id end as charge_id,
+        -- the charge of the event's room and day, named as int_room_charges__priced names it
+        case when placed.is_activity then {{ charge_key('placed.room_id', 'placed.billing_date') }} end as charge_id,
         case
             when raw_rows.rejection_reason is not null then 'rejected'
             when placed.is_activity then 'billed'
@@ -68,10 +62,6 @@ final as (
     from raw_rows
     left join placed
         on raw_rows.raw_row_id = placed.raw_row_id
-    left join charges
-        on
-            placed.room_id = charges.room_id
-            and placed.billing_date = charges.billing_date
 
 )
 

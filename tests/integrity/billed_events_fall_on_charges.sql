@@ -1,6 +1,7 @@
--- Conservation between events and charges: every billed event falls on a charge of its room
--- and day, and under the `activity` policy every charge has at least one billed event (a
--- charge with no activity would be a charge nobody caused). Returns the offending rows.
+-- Conservation between events and charges: every billed event names a charge of
+-- fct_room_charges, and that charge is of the event's room and day; and under the `activity`
+-- policy every charge has at least one billed event (a charge with no activity would be a
+-- charge nobody caused). Returns the offending rows.
 
 with
 
@@ -20,10 +21,15 @@ billed_without_charge as (
 
     select
         'billed event without a charge' as problem,
-        raw_row_id as offending_id
+        audit.raw_row_id as offending_id
 
     from audit
-    where disposition = 'billed' and charge_id is null
+    left join charges
+        on
+            audit.charge_id = charges.charge_id
+            and audit.room_id = charges.room_id
+            and audit.billing_date = charges.billing_date
+    where audit.disposition = 'billed' and charges.charge_id is null
 
 ),
 

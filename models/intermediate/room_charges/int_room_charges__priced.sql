@@ -40,7 +40,7 @@ price_periods as (
 final as (
 
     select
-        {{ surrogate_key(['daily_charges.room_id', 'daily_charges.billing_date']) }} as charge_id,
+        {{ charge_key('daily_charges.room_id', 'daily_charges.billing_date') }} as charge_id,
         daily_charges.room_id,
         daily_charges.stream_id,
         daily_charges.channel_id,
