@@ -1,4 +1,4 @@
-"""The benchmark's measurement of what storing the event-level tables costs on its own.
+"""The benchmark's measurements: the models' time, and what storing the event-level tables costs.
 
 scripts/benchmark.py copies each table at the grain of the raw rows from memory into a fresh
 DuckDB file and times the write: the floor under the models' time that the ratio to the
@@ -16,11 +16,32 @@ import pytest
 from dbt_harness import PROJECT_DIR
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-from benchmark import EVENT_LEVEL_TABLES, write_floor
-
-pytestmark = pytest.mark.dbt
+from benchmark import EVENT_LEVEL_TABLES, counts_as_model_time, model_wall_seconds, write_floor
 
 
+def _result(unique_id: str, started: str, completed: str) -> dict:
+    return {"unique_id": unique_id, "execution_time": 0.0,
+            "timing": [{"name": "execute", "started_at": f"2026-11-27T10:00:{started}Z",
+                        "completed_at": f"2026-11-27T10:00:{completed}Z"}]}
+
+
+def test_models_time_runs_from_the_first_model_to_the_end_of_the_on_run_end_checkpoint() -> None:
+    results = [
+        _result("operation.kakao_consult_billing.kakao_consult_billing-on-run-start-0", "00", "01"),
+        _result("seed.kakao_consult_billing.kakao_rate_card", "01", "02"),
+        _result("model.kakao_consult_billing.stg_kakao__chat_events", "02", "10"),
+        _result("model.kakao_consult_billing.fct_monthly_fees", "05", "20"),
+        _result("operation.kakao_consult_billing.kakao_consult_billing-on-run-end-0", "20", "27"),
+    ]
+
+    counted = [r for r in results if counts_as_model_time(r)]
+
+    assert [r["unique_id"].split(".")[-1] for r in counted] == [
+        "stg_kakao__chat_events", "fct_monthly_fees", "kakao_consult_billing-on-run-end-0"]
+    assert model_wall_seconds(counted) == 25.0
+
+
+@pytest.mark.dbt
 @pytest.mark.parametrize("fixture_warehouse", ["activity"], indirect=True)
 def test_write_floor_copies_every_row_of_each_event_level_table(
     fixture_warehouse: tuple[str, duckdb.DuckDBPyConnection], tmp_path: Path

@@ -87,3 +87,16 @@ def test_source_freshness_warns_and_fails_on_old_events(tmp_path: Path) -> None:
     with pytest.raises(DbtBuildError, match=r"source\.kakao_consult_billing\.kakao\.chat_events"):
         run_dbt(["source", "freshness"], tmp_path / "stale", events_path=FIXTURE_EVENTS,
                 vars={"events_warn_after_hours": 1, "events_error_after_hours": 2})
+
+
+def test_a_build_leaves_its_changes_in_the_warehouse_file_not_in_the_write_ahead_log(
+    tmp_path: Path,
+) -> None:
+    # The profile lets DuckDB's write-ahead log grow during a build (checkpoint_threshold), and
+    # the on-run-end hook checkpoints once: when dbt returns, even in this process (where the
+    # database is not closed yet), the log has been written into the file.
+    database = run_dbt(["run", "--select", "stg_kakao__chat_events"], tmp_path,
+                       events_path=FIXTURE_EVENTS, vars={"publish_marts": False})
+
+    assert database.exists()
+    assert not Path(f"{database}.wal").exists()
