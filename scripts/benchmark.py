@@ -168,7 +168,7 @@ def counts_as_model_time(result: dict) -> bool:
 
 
 def model_wall_seconds(results: list[dict]) -> float:
-    """Wall time from the first model's start to the last model's end (run_results timing)."""
+    """Wall time from the first result's start to the last one's end (run_results timing)."""
     spans = [(datetime.fromisoformat(t["started_at"]), datetime.fromisoformat(t["completed_at"]))
              for r in results for t in r["timing"] if t["name"] == "execute"]
     if not spans:
