@@ -308,15 +308,21 @@ def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
         assert incremental[table] == expected[table], table
 
 
-def test_a_deleted_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
-    """A file that an earlier build loaded and that has gone stops the build, naming it."""
-    landing = tmp_path / "landing"
+def two_room_openings(landing: Path, first: str, second: str) -> Path:
+    """Two files of one room_opened each: event a (5 January) in `first`, b (6 January) in
+    `second`."""
     base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer",
             "event_type": "room_opened"}
     write_events_csv([{**base, "event_id": "a", "occurred_at": "2026-01-05T10:00:00+09:00"}],
-                     landing / "kept.csv")
+                     landing / first)
     write_events_csv([{**base, "event_id": "b", "occurred_at": "2026-01-06T10:00:00+09:00"}],
-                     landing / "removed.csv")
+                     landing / second)
+    return landing
+
+
+def test_a_deleted_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
+    """A file that an earlier build loaded and that has gone stops the build, naming it."""
+    landing = two_room_openings(tmp_path / "landing", "kept.csv", "removed.csv")
     build(landing / "*.csv", tmp_path / "db")
     (landing / "removed.csv").unlink()
 
@@ -325,12 +331,43 @@ def test_a_deleted_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> 
     message = str(failure.value)
     assert "removed.csv" in message
     assert "no longer in chat_events_path" in message
-    assert "--full-refresh" in message
+    assert "drop_missing_files: true" in message
 
-    database = build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    # a full refresh would drop the file's rows: it stops too, until that is said
+    with pytest.raises(DbtBuildError) as failure:
+        build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    assert "removed.csv" in str(failure.value)
+    assert "drop_missing_files: true" in str(failure.value)
+
+    database = run_dbt(["build", "--exclude-resource-type", "unit_test", "--full-refresh"],
+                       tmp_path / "db", events_path=landing / "*.csv",
+                       vars={**OPEN_MONTHS, "drop_missing_files": True})
     with connect_warehouse(database) as connection:
         audit = connection.execute("select event_id from marts.fct_chat_event_audit").fetchall()
     assert audit == [("a",)]
+
+
+def test_a_full_refresh_without_the_scheduled_path_stops_instead_of_dropping_files(
+    tmp_path: Path,
+) -> None:
+    """D16: a --full-refresh run without the glob the scheduled builds use (here: one of the
+    two files) would drop the other file's rows; it stops naming it, and the warehouse keeps
+    every row."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+
+    with pytest.raises(DbtBuildError) as failure:
+        build(landing / "day1.csv", tmp_path / "db", "--full-refresh")
+    message = str(failure.value)
+    assert "day2.csv" in message
+    assert "not in chat_events_path" in message
+
+    with connect_warehouse(database) as connection:
+        audit = connection.execute(
+            "select event_id from marts.fct_chat_event_audit order by 1").fetchall()
+    assert audit == [("a",), ("b",)]
+    # with the scheduled path, the full refresh runs
+    build(landing / "*.csv", tmp_path / "db", "--full-refresh")
 
 
 def test_a_row_rejected_as_in_the_future_is_checked_again_by_later_builds(tmp_path: Path) -> None:

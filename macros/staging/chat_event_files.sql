@@ -9,6 +9,9 @@
         staging still process only new rows, see int_chat_events__validated).
     chat_event_files_to_load(): the files an incremental build loads, a list of names. Stops
         the build when a file that an earlier build loaded is no longer in the source.
+    check_full_refresh_keeps_loaded_files(): the same stop for a --full-refresh over an existing
+        staging table, unless var drop_missing_files is true (DuckDB; on Spark, where staging
+        is rebuilt on every run, the data test loaded_rows_are_still_in_the_source reports it).
     build_started_at(): the run's start, to the microsecond, as a timestamp literal.
     require_columns(columns): stops an incremental build whose table lacks columns that this
         version of the project reads from it before the materialization runs (a warehouse built
@@ -52,14 +55,56 @@
     {%- endfor -%}
     {%- if gone -%}
         {{ exceptions.raise_compiler_error(
-            gone | length ~ " chat event file(s) loaded by an earlier build are no longer in "
-            ~ "chat_events_path '" ~ kakao_var('chat_events_path') ~ "': "
-            ~ gone[:5] | join(', ') ~ (' ...' if gone | length > 5 else '')
-            ~ ". The source must only grow (DECISIONLOG D16): restore the file(s), or rebuild "
-            ~ "from the current files with `dbt build --full-refresh`."
+            loaded_files_not_in_source(gone, 'are no longer in')
+            ~ ". The source must only grow (DECISIONLOG D16): run with the chat_events_path of "
+            ~ "the earlier builds (for example the same glob), or restore the file(s); to rebuild "
+            ~ "without them, run `dbt build --full-refresh --vars '{chat_events_path: ..., "
+            ~ "drop_missing_files: true}'`."
         ) }}
     {%- endif -%}
     {{ return(to_load) }}
+{%- endmacro %}
+
+{% macro check_full_refresh_keeps_loaded_files() -%}
+    {{ return(adapter.dispatch('check_full_refresh_keeps_loaded_files', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__check_full_refresh_keeps_loaded_files() -%}
+    {%- if not execute or not flags.FULL_REFRESH
+        or kakao_var('drop_missing_files') | string | lower in ['true', '1', 'yes'] -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set loaded = load_relation(this) -%}
+    {%- if loaded is none or 'source_file' not in (adapter.get_columns_in_relation(loaded)
+        | map(attribute='name') | map('lower') | list) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set gone = run_query(
+        "select distinct loaded.source_file from " ~ loaded ~ " as loaded "
+        ~ "where not exists (select 1 from " ~ source('kakao', 'chat_event_files') ~ " as files "
+        ~ "where files.source_file = loaded.source_file) order by 1"
+    ).columns[0].values() -%}
+    {%- if gone -%}
+        {{ exceptions.raise_compiler_error(
+            loaded_files_not_in_source(gone, 'are not in')
+            ~ ". This --full-refresh would drop their rows from every mart (and record the change "
+            ~ "of a closed month as a fee adjustment). Run it with the chat_events_path of the "
+            ~ "earlier builds, or, if the files were removed on purpose, add var "
+            ~ "drop_missing_files: true (DECISIONLOG D16)."
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- "N chat event file(s) loaded by earlier builds <are not in> chat_events_path '...': a, b" -#}
+{% macro loaded_files_not_in_source(files, verb) -%}
+    {{ return(files | length ~ " chat event file(s) loaded by earlier builds " ~ verb
+        ~ " chat_events_path '" ~ kakao_var('chat_events_path') ~ "': "
+        ~ files[:5] | join(', ') ~ (' ...' if files | length > 5 else '')) }}
+{%- endmacro %}
+
+{% macro spark__check_full_refresh_keeps_loaded_files() -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {% macro require_columns(columns) -%}

@@ -9,6 +9,7 @@
 -- `loaded_at` tells the models after staging which rows are new.
 
 {%- set files_to_load = chat_event_files_to_load() if is_incremental() else none %}
+{%- if not is_incremental() %}{% do check_full_refresh_keeps_loaded_files() %}{% endif %}
 
 with
 
