@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
+import difflib
 import hashlib
 import html
 import os
@@ -173,7 +174,12 @@ def channels_with_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
     if months:
         raise StatementError(f"Channel {channel!r} has no usage in {label}; it has usage in "
                              f"{', '.join(months)}.")
-    raise StatementError(f"Unknown channel {channel!r}: it has no usage in any month.")
+    known = [c for (c,) in connection.execute(
+        "select distinct channel_id from marts.fct_monthly_fees where room_charges > 0"
+        " order by 1").fetchall()]
+    close = difflib.get_close_matches(channel, known, n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+    raise StatementError(f"Unknown channel {channel!r}: it has no usage in any month{hint}")
 
 
 def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,

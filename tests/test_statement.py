@@ -230,6 +230,8 @@ def test_statement_reads_the_published_marts_while_a_build_holds_the_warehouse(
         (["--month", "2030-01"], "No channel has usage in 2030-01 (marts.fct_monthly_fees)."),
         (["--month", MONTH, "--channel", "nobody"],
          "Unknown channel 'nobody': it has no usage in any month."),
+        (["--month", MONTH, "--channel", "b_expiri"],
+         "Unknown channel 'b_expiri': it has no usage in any month; did you mean 'b_expiry'?"),
         (["--month", "2026-06", "--channel", CHANNEL],
          "Channel 'b_expiry' has no usage in 2026-06; it has usage in 2026-05."),
     ],
