@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, DbtBuildError, run_dbt_cli
+from dbt_harness import PROJECT_DIR, DbtBuildError, cli_environment, run_dbt_cli
 
 FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events"
 CATALOG = "kakao_billing_marts.duckdb"
@@ -81,6 +81,13 @@ def mart_tables(database: Path) -> list[str]:
         ).fetchall()]
 
 
+def published_types(columns: list[tuple]) -> list[tuple]:
+    """A table's `describe` rows as its Parquet file has them: Parquet has no 128-bit integer,
+    so a HUGEINT column is published as DECIMAL(38,0)."""
+    return [(name, "DECIMAL(38,0)" if kind in ("HUGEINT", "UHUGEINT") else kind, *rest)
+            for name, kind, *rest in columns]
+
+
 def test_every_mart_is_published_as_parquet_equal_to_its_table(work_dir: Path) -> None:
     published = work_dir / "published"
     marts = mart_tables(work_dir / "warehouse.duckdb")
@@ -94,7 +101,7 @@ def test_every_mart_is_published_as_parquet_equal_to_its_table(work_dir: Path) -
         for mart in marts:
             table, file, view = (f"wh.marts.{mart}", f"read_parquet('{published / mart}.parquet')",
                                  f"bi.marts.{mart}")
-            assert connection.execute(f"describe {table}").fetchall() == \
+            assert published_types(connection.execute(f"describe {table}").fetchall()) == \
                 connection.execute(f"describe select * from {file}").fetchall(), mart
             for other in (file, view):
                 differences = connection.execute(
@@ -156,3 +163,39 @@ def test_a_failed_build_publishes_nothing(work_dir: Path) -> None:
     after = {path.name: path.read_bytes() for path in published.glob("*.parquet")}
     assert after == before
     assert not list(published.glob(".staging-*"))
+
+
+def test_a_mart_of_your_own_with_a_128_bit_sum_is_published_exactly(tmp_path: Path) -> None:
+    """An analyst's model in schema marts whose plain sum() is a HUGEINT: DuckDB would write it
+    to Parquet as a DOUBLE; it is published as DECIMAL(38,0), with the same values."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "warehouse", "target", "logs", "benchmarks", "build", "*.egg-info",
+        "artifacts", "__pycache__"))
+    (project / "models" / "marts" / "rpt_my_fees.sql").write_text(
+        "select channel_id, sum(room_charges) as charges, sum(fee_krw) as fee_krw\n"
+        "from {{ ref('fct_monthly_fees') }}\ngroup by channel_id\n", encoding="utf-8")
+    work = tmp_path / "work"
+    environment = {**cli_environment(work), "DBT_PROFILES_DIR": str(project),
+                   "KAKAO_PROJECT_DIR": str(project)}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *BUILD, "--exclude-resource-type", "test",
+         "--project-dir", str(project), "--target-path", str(work / "target"),
+         "--log-path", str(work / "logs"),
+         "--vars", json.dumps({"chat_events_path": str(FIXTURE_EVENTS / "*.csv")})],
+        cwd=project, env=environment, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{work / 'warehouse.duckdb'}' as wh (read_only)")
+        file = f"read_parquet('{work / 'published' / 'rpt_my_fees.parquet'}')"
+        table_types, file_types = (
+            {name: kind for name, kind, *_ in connection.execute(f"describe {query}").fetchall()}
+            for query in ("wh.marts.rpt_my_fees", f"select * from {file}"))
+        assert table_types["charges"] == table_types["fee_krw"] == "HUGEINT"
+        assert file_types["charges"] == file_types["fee_krw"] == "DECIMAL(38,0)"
+        differences = connection.execute(
+            f"select count(*) from ((from wh.marts.rpt_my_fees except all from {file})"
+            f" union all (from {file} except all from wh.marts.rpt_my_fees))").fetchone()[0]
+        assert differences == 0

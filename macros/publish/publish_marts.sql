@@ -103,8 +103,18 @@
 
     {%- for relation in marts -%}
         {%- set file = staging ~ '/' ~ relation.identifier ~ '.parquet' -%}
-        {%- do run_query("copy (select * from " ~ relation ~ ") to '" ~ file | replace("'", "''")
-            ~ "' (format parquet, compression zstd)") -%}
+        {#- Parquet has no 128-bit integer, and DuckDB would write one (a plain sum() of integers
+            in a model of your own) as a lossy DOUBLE: publish it as an exact DECIMAL(38,0). -#}
+        {%- set casts = [] -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if column.dtype | upper in ['HUGEINT', 'UHUGEINT', 'INT128', 'UINT128'] -%}
+                {%- set name = adapter.quote(column.name) -%}
+                {%- do casts.append('cast(' ~ name ~ ' as decimal(38, 0)) as ' ~ name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set replaced = (' replace (' ~ casts | join(', ') ~ ')') if casts else '' -%}
+        {%- do run_query("copy (select *" ~ replaced ~ " from " ~ relation ~ ") to '"
+            ~ file | replace("'", "''") ~ "' (format parquet, compression zstd)") -%}
     {%- endfor -%}
 
     {%- set published = run_query(
