@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_harness import PROJECT_DIR, DbtBuildError, run_dbt
+from dbt_harness import PROJECT_DIR, DbtBuildError, cli_environment, run_dbt
 
 FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events" / "*.csv"
 HOLD_LOCK = (
@@ -100,3 +100,19 @@ def test_a_build_leaves_its_changes_in_the_warehouse_file_not_in_the_write_ahead
 
     assert database.exists()
     assert not Path(f"{database}.wal").exists()
+
+
+def test_a_first_build_creates_the_folder_of_a_new_warehouse_path(tmp_path: Path) -> None:
+    # `dbt build` run directly (not through make) on a KAKAO_DUCKDB_PATH whose folder does not
+    # exist yet: the project's DuckDB plugin creates it before DuckDB opens the file.
+    database = tmp_path / "new" / "nested" / "warehouse.duckdb"
+    environment = {**cli_environment(tmp_path), "KAKAO_DUCKDB_PATH": str(database)}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "stg_kakao__chat_events",
+         "--project-dir", str(PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"),
+         "--vars", f'{{chat_events_path: "{FIXTURE_EVENTS}", publish_marts: false}}'],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert database.exists()

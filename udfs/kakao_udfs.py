@@ -103,6 +103,14 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.temp_directory = plugin_config.get("temp_directory")
 
+    def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
+        """Just before DuckDB opens the warehouse file: create its folder, so that a first build
+        on a new KAKAO_DUCKDB_PATH does not stop on DuckDB's 'No such file or directory'."""
+        path = str(getattr(creds, "path", "") or "")
+        if path and path != ":memory:" and ":" not in path.split("/", 1)[0]:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        super().update_connection_config(creds, config)
+
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         if self.temp_directory:
             # Only when it differs: DuckDB refuses to switch it once anything has spilled.
