@@ -50,16 +50,16 @@ RECONCILIATION_QUERY = """
     select
         channel_id,
         strftime(usage_month, '%Y-%m') as usage_month,
-        expected_amount_krw as expected_krw,
-        invoiced_amount_krw as invoiced_krw,
-        amount_variance_krw as variance_krw,
+        expected_amount_krw,
+        invoiced_amount_krw,
+        amount_variance_krw,
         status,
-        case when is_invoice_due then 'yes' else 'not yet' end as invoice_due,
+        case when is_invoice_due then 'yes' else 'not yet' end as is_invoice_due,
         strftime(invoice_date, '%Y-%m-%d') as invoice_date,
         case
             when is_invoice_date_in_window then 'yes'
             when not is_invoice_date_in_window then 'no'
-        end as in_window
+        end as is_invoice_date_in_window
     from marts.rpt_invoice_reconciliation
     order by usage_month, channel_id
 """

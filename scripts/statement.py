@@ -505,8 +505,9 @@ Invoices come from seeds/kakao_invoices.csv.</p>
             for row in data.avoidable)
         hours = ", ".join(f"{row['last_activity_hour']:02d}:00 ({row['charges']:,})"
                           for row in data.rollover_hours if row["last_activity_hour"] is not None)
-        hours_note = (f'<p class="note">Rollover charges by the hour of the room\'s last activity'
-                      f" before 04:00 (KST): {e(hours)}.</p>" if hours else "")
+        hours_note = (f'<p class="note">Rollover charges by the hour (KST) of the room\'s last'
+                      f" activity before the billing day rolled over at 04:00: {e(hours)}.</p>"
+                      if hours else "")
         avoidable = (
             f"{hbar_chart('avoidable-chart', 'Avoidable charges by category, KRW', items)}"
             f'<table><thead><tr><th>Category</th><th class="num">Rooms</th>'
