@@ -366,7 +366,10 @@ def test_a_full_refresh_without_the_scheduled_path_stops_instead_of_dropping_fil
         audit = connection.execute(
             "select event_id from marts.fct_chat_event_audit order by 1").fetchall()
     assert audit == [("a",), ("b",)]
-    # with the scheduled path, the full refresh runs
+    # with the scheduled path, the full refresh runs, staging's unit tests included (they
+    # compile the model without a table of their own)
+    run_dbt(["build", "--full-refresh", "--select", "stg_kakao__chat_events"], tmp_path / "db",
+            events_path=landing / "*.csv", vars=OPEN_MONTHS)
     build(landing / "*.csv", tmp_path / "db", "--full-refresh")
 
 
