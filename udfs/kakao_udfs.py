@@ -97,8 +97,9 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
 
 
 class Plugin(BasePlugin):
-    """Registers the project's functions on every connection dbt-duckdb opens, and sets the
-    database's spill directory (plugin config `temp_directory`)."""
+    """Registers the project's functions on every connection dbt-duckdb opens, sets the
+    database's spill directory (plugin config `temp_directory`), and creates the warehouse
+    file's folder before the first connection."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.temp_directory = plugin_config.get("temp_directory")
