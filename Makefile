@@ -95,7 +95,6 @@ run: $(STAMP) build fees
 
 # EVENTS: your chat event files (a path or glob, CSV or Parquet); unset: the sample data.
 build: $(STAMP)
-	@mkdir -p $(dir $(KAKAO_DUCKDB_PATH))
 	@$(BIN)/python scripts/check_warehouse_lock.py --database $(KAKAO_DUCKDB_PATH)
 	$(BIN)/dbt build $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
 
@@ -123,7 +122,6 @@ lint: $(STAMP)
 
 # The whole project, unit tests included, on the expected-output fixtures.
 unit-dbt: $(STAMP)
-	@mkdir -p $(dir $(FIXTURE_DB))
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build \
 	    --target-path $(FIXTURE_DBT_DIR)/target --log-path $(FIXTURE_DBT_DIR)/logs \
 	    --vars '{chat_events_path: "$(FIXTURE_EVENTS)"}'

@@ -122,18 +122,20 @@ def build_warehouse(
     )
 
 
-def cli_environment(work_dir: Path) -> dict[str, str]:
-    """Environment for the dbt and mf commands on work_dir's own warehouse and publish folder
-    (the default, next to the warehouse: work_dir/published)."""
+def cli_environment(work_dir: Path, *, project_dir: Path = PROJECT_DIR,
+                    database: Path | None = None) -> dict[str, str]:
+    """Environment for the dbt and mf commands on work_dir's own warehouse (or `database`) and
+    publish folder (the default, next to the warehouse: work_dir/published), with the profile
+    and DuckDB functions of `project_dir` (a copy of the project, in a test that changes it)."""
     return {
         **{key: value for key, value in os.environ.items() if key != "KAKAO_PUBLISH_DIR"},
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_VERSION_CHECK": "false",
-        "KAKAO_PROJECT_DIR": str(PROJECT_DIR),
+        "KAKAO_PROJECT_DIR": str(project_dir),
         "KAKAO_DBT_TARGET": "duckdb",
         # unset KAKAO_PUBLISH_DIR: the marts are published next to it, to work_dir/published
-        "KAKAO_DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
+        "KAKAO_DUCKDB_PATH": str(database or work_dir / "warehouse.duckdb"),
     }
 
 
@@ -143,11 +145,14 @@ def run_dbt_cli(
     *,
     events_path: Path | str,
     vars: Mapping[str, object] | None = None,
+    project_dir: Path = PROJECT_DIR,
+    database: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`dbt <args>` in a separate process, as a scheduler runs it; the file is closed after.
 
-    Uses work_dir like run_dbt (warehouse.duckdb, published/, target/, logs/); raises
-    DbtBuildError with dbt's output when the command fails.
+    Uses work_dir like run_dbt (warehouse.duckdb, published/, target/, logs/), or `database`
+    for the warehouse, and the project in `project_dir`; raises DbtBuildError with dbt's output
+    when the command fails.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     all_vars = {"chat_events_path": str(events_path), **(vars or {})}
@@ -156,7 +161,7 @@ def run_dbt_cli(
             str(Path(sys.executable).parent / "dbt"),
             *args,
             "--project-dir",
-            str(PROJECT_DIR),
+            str(project_dir),
             "--target-path",
             str(work_dir / "target"),
             "--log-path",
@@ -165,7 +170,7 @@ def run_dbt_cli(
             json.dumps(all_vars),
         ],
         cwd=work_dir,
-        env=cli_environment(work_dir),
+        env=cli_environment(work_dir, project_dir=project_dir, database=database),
         capture_output=True,
         text=True,
         check=False,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_harness import PROJECT_DIR, DbtBuildError, cli_environment, run_dbt
+from dbt_harness import PROJECT_DIR, DbtBuildError, run_dbt, run_dbt_cli
 
 FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events" / "*.csv"
 HOLD_LOCK = (
@@ -106,13 +106,6 @@ def test_a_first_build_creates_the_folder_of_a_new_warehouse_path(tmp_path: Path
     # `dbt build` run directly (not through make) on a KAKAO_DUCKDB_PATH whose folder does not
     # exist yet: the project's DuckDB plugin creates it before DuckDB opens the file.
     database = tmp_path / "new" / "nested" / "warehouse.duckdb"
-    environment = {**cli_environment(tmp_path), "KAKAO_DUCKDB_PATH": str(database)}
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "stg_kakao__chat_events",
-         "--project-dir", str(PROJECT_DIR), "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"),
-         "--vars", f'{{chat_events_path: "{FIXTURE_EVENTS}", publish_marts: false}}'],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
+    run_dbt_cli(["run", "--select", "stg_kakao__chat_events"], tmp_path,
+                events_path=FIXTURE_EVENTS, vars={"publish_marts": False}, database=database)
     assert database.exists()

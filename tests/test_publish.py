@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, DbtBuildError, cli_environment, run_dbt_cli
+from dbt_harness import PROJECT_DIR, DbtBuildError, run_dbt_cli
 
 FIXTURE_EVENTS = PROJECT_DIR / "tests" / "fixtures" / "events"
 CATALOG = "kakao_billing_marts.duckdb"
@@ -81,6 +81,13 @@ def mart_tables(database: Path) -> list[str]:
         ).fetchall()]
 
 
+def rows_differing(connection: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    """How many rows one relation has that the other lacks, counting duplicates, both ways."""
+    return connection.execute(
+        f"select count(*) from ((from {left} except all from {right})"
+        f" union all (from {right} except all from {left}))").fetchone()[0]
+
+
 def published_types(columns: list[tuple]) -> list[tuple]:
     """A table's `describe` rows as its Parquet file has them: Parquet has no 128-bit integer,
     so a HUGEINT column is published as DECIMAL(38,0)."""
@@ -104,11 +111,8 @@ def test_every_mart_is_published_as_parquet_equal_to_its_table(work_dir: Path) -
             assert published_types(connection.execute(f"describe {table}").fetchall()) == \
                 connection.execute(f"describe select * from {file}").fetchall(), mart
             for other in (file, view):
-                differences = connection.execute(
-                    f"select count(*) from ((from {table} except all from {other})"
-                    f" union all (from {other} except all from {table}))"
-                ).fetchone()[0]
-                assert differences == 0, f"{mart}: {other} differs from the table"
+                assert rows_differing(connection, table, other) == 0, \
+                    f"{mart}: {other} differs from the table"
             assert connection.execute(f"select count(*) from {file}").fetchone()[0] == \
                 connection.execute(f"select count(*) from {table}").fetchone()[0]
 
@@ -176,16 +180,8 @@ def test_a_mart_of_your_own_with_a_128_bit_sum_is_published_exactly(tmp_path: Pa
         "select channel_id, sum(room_charges) as charges, sum(fee_krw) as fee_krw\n"
         "from {{ ref('fct_monthly_fees') }}\ngroup by channel_id\n", encoding="utf-8")
     work = tmp_path / "work"
-    environment = {**cli_environment(work), "DBT_PROFILES_DIR": str(project),
-                   "KAKAO_PROJECT_DIR": str(project)}
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *BUILD, "--exclude-resource-type", "test",
-         "--project-dir", str(project), "--target-path", str(work / "target"),
-         "--log-path", str(work / "logs"),
-         "--vars", json.dumps({"chat_events_path": str(FIXTURE_EVENTS / "*.csv")})],
-        cwd=project, env=environment, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    run_dbt_cli([*BUILD, "--exclude-resource-type", "test"], work,
+                events_path=FIXTURE_EVENTS / "*.csv", project_dir=project)
 
     with duckdb.connect(":memory:") as connection:
         connection.execute(f"attach '{work / 'warehouse.duckdb'}' as wh (read_only)")
@@ -195,7 +191,4 @@ def test_a_mart_of_your_own_with_a_128_bit_sum_is_published_exactly(tmp_path: Pa
             for query in ("wh.marts.rpt_my_fees", f"select * from {file}"))
         assert table_types["charges"] == table_types["fee_krw"] == "HUGEINT"
         assert file_types["charges"] == file_types["fee_krw"] == "DECIMAL(38,0)"
-        differences = connection.execute(
-            f"select count(*) from ((from wh.marts.rpt_my_fees except all from {file})"
-            f" union all (from {file} except all from wh.marts.rpt_my_fees))").fetchone()[0]
-        assert differences == 0
+        assert rows_differing(connection, "wh.marts.rpt_my_fees", file) == 0
