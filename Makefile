@@ -136,4 +136,4 @@ pytest: $(SPARK_STAMP) $(METRICS_STAMP) check-chromium
 # Not the warehouse (KAKAO_DUCKDB_PATH) or its published marts: closed months and fee adjustments
 # are history no build can recreate (DECISIONLOG D15). Delete them by hand to start over.
 clean:
-	rm -rf target logs .pytest_cache artifacts $(FIXTURE_DB) $(FIXTURE_DB).wal $(FIXTURE_PUBLISH_DIR) $(FIXTURE_DBT_DIR)
+	rm -rf target logs .pytest_cache .hypothesis .ruff_cache build *.egg-info artifacts $(FIXTURE_DB) $(FIXTURE_DB).wal $(FIXTURE_PUBLISH_DIR) $(FIXTURE_DBT_DIR)
