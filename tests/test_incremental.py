@@ -29,7 +29,11 @@ COMPARED = {
     "intermediate.int_chat_events__validated": "* exclude (processed_by, loaded_at)",
     # room_seq orders a customer's rooms; D27 numbers a recomputed part on from an offset
     "intermediate.int_chat_events__assigned_to_rooms": "*",
+    "intermediate.int_chat_rooms__lifecycle": "*",
 }
+ROOMS = "intermediate.int_chat_events__assigned_to_rooms"
+AUDIT = "marts.fct_chat_event_audit"
+LIFECYCLE = "intermediate.int_chat_rooms__lifecycle"
 EXAMPLES = int(os.environ.get("KAKAO_HYPOTHESIS_EXAMPLES", "4"))
 
 
@@ -169,13 +173,49 @@ def recompute_from(database: Path) -> dict[str, tuple[object, ...]]:
     return {customer: tuple(rest) for customer, *rest in rows}
 
 
+# Per table: the column that identifies a row, and a column to mark, with a mark no build
+# writes there (every test event is a customer's; a room's flag is never null).
+MARKS = {
+    ROOMS: ("event_id", "consultant_id", "'kept'"),
+    AUDIT: ("event_id", "source_file", "'kept'"),
+    LIFECYCLE: ("opened_event_id", "is_expired_by_data_clock", "null"),
+}
+
+
+def mark_every_row(database: Path) -> dict[str, dict[str, object]]:
+    """Put MARKS' mark on every row; return each table's rows' original values."""
+    originals = {}
+    with connect_warehouse(database) as connection:
+        for table, (key, column, mark) in MARKS.items():
+            originals[table] = dict(connection.execute(
+                f"select {key}, {column} from {table}").fetchall())
+            connection.execute(f"update {table} set {column} = {mark}")
+    return originals
+
+
+def unmark_rows_not_written_again(database: Path, originals: dict[str, dict[str, object]]
+                                  ) -> dict[str, list[str]]:
+    """Per table, the rows that still carry the mark (a build left them as they were); put
+    their original values back."""
+    kept = {}
+    with connect_warehouse(database) as connection:
+        for table, (key, column, mark) in MARKS.items():
+            kept[table] = sorted(row[0] for row in connection.execute(
+                f"select {key} from {table} where {column} is not distinct from {mark}"
+            ).fetchall())
+            for row_key in kept[table]:
+                connection.execute(f"update {table} set {column} = ? where {key} = ?",
+                                   [originals[table][row_key], row_key])
+    return kept
+
+
 def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_one(
     tmp_path: Path,
 ) -> None:
     """D27: a stream's events are recomputed from the last room_opened before its earliest
     new event, with room_seq going on from there; before any room_opened, the whole stream; a
-    stream whose open room only the data's clock expired keeps its events' rooms. The result
-    equals a full rebuild."""
+    stream whose open room only the data's clock expired keeps its events' rooms. Only the
+    events from the earliest new one on are written again. The result equals a full rebuild."""
     landing = tmp_path / "landing"
 
     def event(customer: str, event_id: str, day: str, event_type: str = "message"
@@ -195,7 +235,8 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         # a room left open: the data's clock passing its expiry (30 days), not an event, ends it
         event("clock", "c_open", "01-03", "room_opened"),
     ], landing / "day_1.csv")
-    build(landing / "*.csv", tmp_path / "db")
+    database = build(landing / "*.csv", tmp_path / "db")
+    marked = mark_every_row(database)
 
     write_events_csv([
         event("late_msg", "m_late", "01-05"), event("late_open", "o_late", "01-05", "room_opened"),
@@ -203,7 +244,7 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         # rejected, with no time to place it: rewritten in the audit all the same
         {**event("late_msg", "m_bad_time", "01-06"), "occurred_at": "2026-01-06T25:00:00+09:00"},
     ], landing / "day_2.csv")
-    database = build(landing / "*.csv", tmp_path / "db")
+    build(landing / "*.csv", tmp_path / "db")
 
     assert recompute_from(database) == {
         "late_msg": (True, "m_open2", 1),
@@ -211,6 +252,14 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         "before": (True, None, 0),
         "later": (True, None, 0),
         "clock": (False, None, 0),
+    }
+    # read to place the later events, not written again: the events before each stream's
+    # earliest new one (m_open2, o_open1), and the clock-only stream's; the rooms before the
+    # room_opened each stream's recomputation starts from (m_open1's)
+    assert unmark_rows_not_written_again(database, marked) == {
+        ROOMS: ["c_open", "m_open1", "m_open2", "o_open1"],
+        AUDIT: ["c_open", "m_open1", "m_open2", "o_open1"],
+        LIFECYCLE: ["m_open1"],
     }
     incremental = marts(database)
     expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))

@@ -18,14 +18,20 @@
     in_mart_streams_to_recompute(mart): the same filter for an input that is a mart, given
         its alias (matched on channel_id and the customer id as the marts show it, or, on
         Spark, stream_bucket).
-    events_to_recompute(relation, validated_by_this_build): the select of the event-level
-        models (rooms assigned, the audit) from a relation with stream_id, occurred_at and
-        event_id (DECISIONLOG D27): on DuckDB only the events of streams with validated rows,
-        from the room_opened named in events_from_at / events_from_event_id, and with
-        validated_by_this_build (the audit, on int_chat_events__validated) also every raw row
-        this build validated, rejected rows included; on Spark the rows of the buckets to
-        recompute; every row on a full build.
-    delete_stream_events_to_recompute(): pre-hook of int_chat_events__assigned_to_rooms.
+    events_to_recompute(relation, validated_by_this_build, rewritten_only): the select of the
+        event-level models (rooms assigned, the audit) from a relation with stream_id,
+        occurred_at and event_id (DECISIONLOG D27): on DuckDB only the events of streams with
+        validated rows, from the room_opened named in events_from_at / events_from_event_id
+        (what room assignment reads) or, with rewritten_only, from rewrite_from_at (what it
+        and the audit write); with validated_by_this_build (the audit, on
+        int_chat_events__validated) also every raw row this build validated, rejected rows
+        included; with clock_only_streams also the (whole) streams only the data's clock
+        touched; on Spark the rows of the buckets to recompute; every row on a full build.
+    delete_stream_events_to_recompute(): pre-hook of int_chat_events__assigned_to_rooms: the
+        events it writes again (rewritten_only).
+    delete_stream_rooms_to_recompute(): pre-hook of int_chat_rooms__lifecycle: the rooms from
+        the room_opened named in events_from_at / events_from_event_id on, whole streams where
+        none is named; lifecycle reads their events with clock_only_streams.
     delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
     delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
     pseudonymised: matches on (channel_id, customer_key(customer_id)).
@@ -83,33 +89,38 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro events_to_recompute(relation, validated_by_this_build=false) -%}
+{% macro events_to_recompute(
+    relation, validated_by_this_build=false, rewritten_only=false, clock_only_streams=false
+) -%}
     {%- if not is_incremental() -%}
         select * from {{ relation }}
     {%- elif rewrites_whole_stream_buckets() -%}
         select * from {{ relation }} where {{ in_streams_to_recompute() }}
     {%- else -%}
+        {%- set from_room_opened = at_or_after_room_opened('events.occurred_at', 'events.event_id') -%}
         {#- a join, not a correlated exists: DuckDB runs this one as a hash join on stream_id -#}
         select events.*
         from {{ relation }} as events
         {{ 'left' if validated_by_this_build else 'inner' }} join {{ ref('int_chat_events__streams_to_recompute') }} as streams
             on
                 events.stream_id = streams.stream_id
+                {%- if not clock_only_streams %}
                 and streams.recomputes_events
+                {%- endif %}
         where
             {% if validated_by_this_build -%}
             events.processed_by = '{{ invocation_id }}' or
             {% endif -%}
             (
                 streams.stream_id is not null
-                and (
-                    streams.events_from_at is null
-                    or events.occurred_at > streams.events_from_at
-                    or (
-                        events.occurred_at = streams.events_from_at
-                        and events.event_id >= streams.events_from_event_id
-                    )
+                and
+                {%- if rewritten_only %}
+                (
+                    events.occurred_at >= streams.rewrite_from_at
+                    or (streams.rewrite_from_at is null and {{ from_room_opened }})
                 )
+                {%- else %} {{ from_room_opened }}
+                {%- endif %}
             )
     {%- endif -%}
 {%- endmacro %}
@@ -159,8 +170,34 @@
 {% macro delete_stream_events_to_recompute() -%}
     {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }}
-        where raw_row_id in (select recomputed.raw_row_id from ({{ events_to_recompute(this) }}) as recomputed)
+        where raw_row_id in (
+            select rewritten.raw_row_id from ({{ events_to_recompute(this, rewritten_only=true) }}) as rewritten
+        )
     {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_stream_rooms_to_recompute() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
+        delete from {{ this }} as rooms
+        using {{ ref('int_chat_events__streams_to_recompute') }} as streams
+        where
+            rooms.stream_id = streams.stream_id
+            and {{ at_or_after_room_opened('rooms.opened_at', 'rooms.opened_event_id') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- whether an event (or a room, by its room_opened) comes at or after the room_opened named by
+    the stream's events_from_at / events_from_event_id (alias `streams`), in the order
+    occurred_at, event_id; true where none is named (the whole stream) -#}
+{% macro at_or_after_room_opened(occurred_at, event_id) -%}
+    (
+        streams.events_from_at is null
+        or {{ occurred_at }} > streams.events_from_at
+        or (
+            {{ occurred_at }} = streams.events_from_at
+            and {{ event_id }} >= streams.events_from_event_id
+        )
+    )
 {%- endmacro %}
 
 {% macro delete_mart_streams_to_recompute() -%}

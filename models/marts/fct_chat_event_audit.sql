@@ -12,20 +12,21 @@
 --   unbilled / outside_room     accepted, but no room was open;
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
 -- Incremental: rewrites the raw rows validated by this build and the events
--- int_chat_events__assigned_to_rooms rewrote (DECISIONLOG D27), one row per raw row, replacing
--- the rows it held for them by raw_row_id; on Spark, whole stream buckets.
+-- int_chat_events__assigned_to_rooms rewrote (from each stream's rewrite_from_at on, DECISIONLOG
+-- D27), one row per raw row, replacing the rows it held for them by raw_row_id; on Spark, whole
+-- stream buckets.
 
 with
 
 raw_rows as (
 
-    {{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true) }}
+    {{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true, rewritten_only=true) }}
 
 ),
 
 placed as (
 
-    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms')) }}
+    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms'), rewritten_only=true) }}
 
 ),
 

@@ -10,6 +10,10 @@
 -- events_from_event_id; null: the whole stream). Nothing before that room_opened changed, and
 -- an event's room depends only on the events since its segment's room_opened, so the earlier
 -- events keep their rooms; room_seq_offset is the number of room_opened events before it.
+-- Of those, only the events from the stream's earliest validated occurred_at on
+-- (rewrite_from_at) can differ from what the tables hold: an event's room depends only on the
+-- events before it, so the events between the room_opened and the change are read, to place
+-- the later ones, but not written again (null: every event read is written).
 -- A clock-only stream changes its rooms' ends, never its events' rooms. On Spark, and on a
 -- first build, the columns say "the whole stream".
 
@@ -152,7 +156,8 @@ streams as (
         stream_id,
         channel_id,
         customer_id,
-        true as recomputes_events
+        true as recomputes_events,
+        first_changed_at
 
     from changed
 
@@ -162,7 +167,8 @@ streams as (
         stream_id,
         channel_id,
         customer_id,
-        false as recomputes_events
+        false as recomputes_events,
+        null as first_changed_at
 
     from clock_affected
     where not exists (
@@ -183,6 +189,11 @@ final as (
         recompute_from.events_from_at,
         recompute_from.events_from_event_id,
         coalesce(recompute_from.room_seq_offset, 0) as room_seq_offset,
+        {% if recomputes_from_room_start -%}
+        streams.first_changed_at
+        {%- else -%}
+        cast(null as {{ dbt.type_timestamp() }})
+        {%- endif %} as rewrite_from_at,
         {{ stream_bucket('streams.stream_id') }} as stream_bucket
 
     from streams

@@ -14,9 +14,10 @@
 --     room: its room_opened or a customer message) + room_expiry_days (end exclusive);
 --   * the first room_left, room_closed or `!종료` message ends the room and belongs to it;
 --   * every later event of the segment, and any event before the first room_opened, is outside.
--- Incremental: rewrites, of the streams in int_chat_events__streams_to_recompute with validated
--- rows, the events from the room_opened it names on (the whole stream on Spark; DECISIONLOG
--- D27); room_seq goes on from the room_opened events before it.
+-- Incremental: of the streams in int_chat_events__streams_to_recompute with validated rows,
+-- reads the events from the room_opened it names on, numbering rooms on from the room_opened
+-- events before it, and rewrites those from the stream's earliest change (rewrite_from_at) on:
+-- the earlier ones only place the later ones (the whole stream on Spark; DECISIONLOG D27).
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
@@ -35,7 +36,8 @@ resumed as (
 
     select
         accepted.*,
-        coalesce(streams.room_seq_offset, 0) as room_seq_offset
+        coalesce(streams.room_seq_offset, 0) as room_seq_offset,
+        streams.rewrite_from_at
 
     from accepted
     left join {{ ref('int_chat_events__streams_to_recompute') }} as streams
@@ -157,6 +159,9 @@ final as (
         {{ stream_bucket('stream_id') }} as stream_bucket
 
     from located
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() %}
+    where rewrite_from_at is null or occurred_at >= rewrite_from_at
+    {%- endif %}
 
 )
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_streams_to_recompute() }}",
+        pre_hook="{{ delete_stream_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
@@ -14,8 +14,11 @@
 --     accepted occurred_at);
 --   * the next room_opened of the customer (superseded).
 -- Otherwise the room is still open (ended_at and end_reason null).
--- Incremental: rewrites the streams in int_chat_events__streams_to_recompute, whole; the data's
--- clock is always taken over every accepted event.
+-- Incremental: of the streams in int_chat_events__streams_to_recompute, rewrites the rooms from
+-- the room_opened it names on (DECISIONLOG D27: the earlier rooms have a next room and none of
+-- their events changed, so neither their events nor their ends can change), and whole streams
+-- where it names none (new streams, those only the data's clock touched; on Spark, whole stream
+-- buckets). The data's clock is always taken over every accepted event.
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
@@ -23,8 +26,7 @@ with
 
 events as (
 
-    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where {{ in_streams_to_recompute() }}
+    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms'), clock_only_streams=true) }}
 
 ),
 
