@@ -4,6 +4,10 @@
 KAKAO_PSEUDONYM_KEY, as hex. The key is read here, at call time, and never enters SQL, compiled
 models or logs.
 
+`kakao_csv_header(path)`: the first line of a CSV file (`.csv.gz` decompressed), or null if it
+cannot be read as a local file; how the build tells a file saved with another separator apart
+before DuckDB's CSV reader fails on it with a message about its own options.
+
 `kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
 publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
 inside the publish folder and returns its absolute path; the SQL writes every file there; the
@@ -15,6 +19,7 @@ Both run once per build, in the dbt process.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import hmac
 import os
@@ -37,6 +42,19 @@ def pseudonymize(value: str | None) -> str | None:
     if not key:
         raise RuntimeError(f"{KEY_VARIABLE} is not set; it is required to pseudonymise ids")
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def csv_header(path: str | None) -> str | None:
+    """The first line of a (gzipped) CSV file, without its line ending and byte-order mark; null
+    for a path that is not a readable local file (the CSV reader then has the last word)."""
+    if path is None:
+        return None
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as file:
+            return file.readline(64 * 1024).rstrip("\r\n")
+    except (OSError, EOFError):
+        return None
 
 
 STAGING_PREFIX = ".staging-"
@@ -131,11 +149,12 @@ class Plugin(BasePlugin):
             null_handling="special",
             side_effects=False,
         )
-        publish_functions = {
+        file_functions = {
+            "kakao_csv_header": (csv_header, ["VARCHAR"]),
             "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
             "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
         }
-        for name, (function, arguments) in publish_functions.items():
+        for name, (function, arguments) in file_functions.items():
             with contextlib.suppress(duckdb.InvalidInputException):
                 conn.remove_function(name)
             conn.create_function(

@@ -40,23 +40,27 @@
 {%- endmacro %}
 
 {#-
-    DuckDB, CSV: the header line of `first_file` (the first file matched), read as plain text. A header with no
-    comma but a semicolon, tab or bar is a file saved with another separator; say so, rather
-    than let the CSV reader fail on its rows. Read leniently (no strict mode, errors skipped):
-    this check must never be what fails on a file the reader itself accepts.
+    DuckDB, CSV: the header line of every matched file, read by the project's function
+    kakao_csv_header (udfs/kakao_udfs.py: one line per file, not the file). A header with no
+    comma but a semicolon, tab or bar is a file saved with another separator; say which, rather
+    than let the CSV reader fail on its rows with advice about its own options. Lenient: a file
+    the function cannot read is left to the reader, and this check must never be what fails on
+    a file the reader itself accepts.
 -#}
-{% macro chat_event_csv_separator_error(first_file) -%}
-    {%- set header = run_query(
-        "select line from read_csv('" ~ first_file | replace("'", "''") ~ "', header = false"
-        ~ ", columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = ''"
-        ~ ", auto_detect = false, strict_mode = false, ignore_errors = true) limit 1"
-    ).columns[0].values() -%}
-    {%- set line = (header[0] or '') if header else '' -%}
-    {%- if ',' not in line -%}
+{% macro chat_event_csv_separator_error(quoted_path) -%}
+    {%- set found = run_query(
+        "select file, header from ("
+        ~ "select file, kakao_csv_header(file) as header from glob(" ~ quoted_path ~ ")"
+        ~ ") where header not like '%,%'"
+        ~ " and (header like '%;%' or header like '%' || chr(9) || '%' or header like '%|%')"
+        ~ " order by file limit 1"
+    ).rows -%}
+    {%- if found -%}
+        {%- set file, line = found[0][0], found[0][1] -%}
         {%- for separator, name in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'bars')] -%}
             {%- if separator in line -%}
                 {{ exceptions.raise_compiler_error(
-                    "The chat event file '" ~ first_file ~ "' is separated by " ~ name
+                    "The chat event file '" ~ file ~ "' is separated by " ~ name
                     ~ ", not commas (its header: " ~ line[:120] ~ "). Save it as comma-separated "
                     ~ "UTF-8 CSV with the header: " ~ chat_event_contract_columns() | join(',')
                 ) }}
@@ -94,8 +98,7 @@
         ) }}
     {%- endif -%}
 
-    {%- set matched = run_query(
-        "select count(*), min(file) from glob(" ~ quoted_path ~ ")").rows[0] -%}
+    {%- set matched = run_query("select count(*) from glob(" ~ quoted_path ~ ")").rows[0] -%}
     {%- if matched[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "No chat event files match chat_events_path '" ~ path ~ "' (relative paths are "
@@ -105,7 +108,7 @@
     {%- endif -%}
 
     {%- if not lowered.endswith('.parquet') -%}
-        {%- do chat_event_csv_separator_error(matched[1]) -%}
+        {%- do chat_event_csv_separator_error(quoted_path) -%}
     {%- endif -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
