@@ -369,6 +369,46 @@ def two_room_openings(landing: Path, first: str, second: str) -> Path:
     return landing
 
 
+def test_a_build_under_changed_billing_vars_stops_until_a_full_refresh(tmp_path: Path) -> None:
+    """D29: a build under another room_charge_policy than the warehouse's would recompute only
+    the customers with new events under it; it stops before writing anything, naming the var
+    and both values. A --full-refresh applies the new value to every room, and later builds
+    under it run."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+    open_policy = {**OPEN_MONTHS, "room_charge_policy": "open"}
+
+    def charges_and_settings() -> tuple[list[tuple[object, ...]], dict[str, str]]:
+        with connect_warehouse(database) as connection:
+            charges = connection.execute(
+                "select opened_event_id, billing_date::varchar from marts.fct_room_charges"
+                " join intermediate.int_chat_rooms__lifecycle using (room_id) order by all"
+            ).fetchall()
+            settings = dict(connection.execute(
+                "select * from intermediate.int_billing_settings").fetchall())
+        return charges, settings
+
+    before = charges_and_settings()
+    # activity: each room on its own day; room a is superseded by b on 6 January
+    assert before[0] == [("a", "2026-01-05"), ("b", "2026-01-06")]
+    assert before[1]["room_charge_policy"] == "activity"
+    with pytest.raises(DbtBuildError) as failure:
+        run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp_path / "db",
+                events_path=landing / "*.csv", vars=open_policy)
+    assert "room_charge_policy = open (the warehouse was built with activity)" in str(
+        failure.value)
+    assert charges_and_settings() == before
+
+    # open: room a is charged from its opening through its end, 6 January included
+    run_dbt(["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
+            tmp_path / "db", events_path=landing / "*.csv", vars=open_policy)
+    charges, settings = charges_and_settings()
+    assert charges == [("a", "2026-01-05"), ("a", "2026-01-06"), ("b", "2026-01-06")]
+    assert settings["room_charge_policy"] == "open"
+    run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp_path / "db",
+            events_path=landing / "*.csv", vars=open_policy)
+
+
 def test_a_deleted_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -> None:
     """A file that an earlier build loaded and that has gone stops the build, naming it."""
     landing = two_room_openings(tmp_path / "landing", "kept.csv", "removed.csv")
