@@ -324,6 +324,27 @@ def test_pseudonymisation_without_key_fails_naming_the_variable(
     assert KEY_VARIABLE in str(failure.value)
 
 
+def test_a_build_under_another_key_stops_until_a_full_refresh(
+    events_path: Path, tmp_path: Path
+) -> None:
+    """D29: the marts find a customer's rows by its pseudonym under the current key; under
+    another key they would find none, and keep rows under both. The build stops, naming the
+    variable, and the warehouse keeps its pseudonyms."""
+    database = build_with_key(events_path, tmp_path / "db", KEY_A)
+    with connect_warehouse(database) as connection:
+        before = customer_values(connection)
+        check = fetch(connection, "select setting_value from intermediate.int_billing_settings"
+                      " where setting_name = 'pseudonym_key_check'")
+    assert len(check) == 1 and KEY_A not in check[0][0]
+    with pytest.raises(DbtBuildError) as failure:
+        build_with_key(events_path, tmp_path / "db", KEY_B)
+    assert f"{KEY_VARIABLE} is not the key the warehouse's pseudonyms were made with" in str(
+        failure.value)
+    with connect_warehouse(database) as connection:
+        assert customer_values(connection) == before
+    build_with_key(events_path, tmp_path / "db", KEY_A)
+
+
 # 8. Every raw row is accounted for, in every build
 
 

@@ -9,17 +9,34 @@
     differ, before any table is written, until a `--full-refresh` rebuilds everything under the
     new ones.
 
+    With pseudonymised ids, also `pseudonym_key_check`: the pseudonym of a fixed text under
+    the key in KAKAO_PSEUDONYM_KEY (a key check value: it tells two keys apart and reveals
+    neither). The marts' pre-hooks find a customer's rows by its pseudonym under the current key,
+    so rows written under another key would no longer be found and replaced.
+
     billing_settings(): [(name, value as text)], in a fixed order.
     check_billing_settings(): on-run-start; '' (nothing to run) or a compile error.
 -#}
 {% macro billing_settings() -%}
     {%- set settings = [] -%}
+    {%- set pseudonymised = kakao_var('pseudonymize_customer_ids') | string | lower
+        in ['true', '1', 'yes'] -%}
     {%- for name in [
         'room_charge_policy', 'billing_time_zone', 'billing_day_start_hour', 'room_expiry_days',
         'occurred_at_min', 'pseudonymize_customer_ids', 'quick_reentry_minutes', 'stream_buckets',
     ] -%}
-        {%- do settings.append((name, kakao_var(name) | string)) -%}
+        {%- if name == 'pseudonymize_customer_ids' -%}
+            {%- do settings.append((name, pseudonymised | string | lower)) -%}
+        {%- else -%}
+            {%- do settings.append((name, kakao_var(name) | string)) -%}
+        {%- endif -%}
     {%- endfor -%}
+    {%- if pseudonymised and execute -%}
+        {%- set check = run_query(
+            "select " ~ customer_key("'kakao_consult_billing key check'")
+        ).columns[0].values()[0] -%}
+        {%- do settings.append(('pseudonym_key_check', check)) -%}
+    {%- endif -%}
     {{ return(settings) }}
 {%- endmacro %}
 
@@ -41,9 +58,14 @@
     {%- endfor -%}
     {%- set changed = [] -%}
     {%- for name, value in billing_settings() -%}
-        {%- if name in stored and stored[name] != value -%}
-            {%- do changed.append(name ~ " = " ~ value ~ " (the warehouse was built with "
-                ~ stored[name] ~ ")") -%}
+        {%- if name in stored and stored[name] | lower != value | lower -%}
+            {%- if name == 'pseudonym_key_check' -%}
+                {%- do changed.append("KAKAO_PSEUDONYM_KEY is not the key the warehouse's "
+                    ~ "pseudonyms were made with") -%}
+            {%- else -%}
+                {%- do changed.append(name ~ " = " ~ value ~ " (the warehouse was built with "
+                    ~ stored[name] ~ ")") -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if changed -%}
