@@ -19,8 +19,7 @@
 -#}
 {% macro billing_settings() -%}
     {%- set settings = [] -%}
-    {%- set pseudonymised = kakao_var('pseudonymize_customer_ids') | string | lower
-        in ['true', '1', 'yes'] -%}
+    {%- set pseudonymised = kakao_flag('pseudonymize_customer_ids') -%}
     {%- for name in [
         'room_charge_policy', 'billing_time_zone', 'billing_day_start_hour', 'room_expiry_days',
         'occurred_at_min', 'pseudonymize_customer_ids', 'quick_reentry_minutes', 'stream_buckets',

@@ -72,7 +72,7 @@
 {% macro default__check_full_refresh_keeps_loaded_files() -%}
     {#- not in a unit test: it compiles the model without a table of its own (this is none) -#}
     {%- if not execute or not flags.FULL_REFRESH or this is none or model.resource_type == 'unit_test'
-        or kakao_var('drop_missing_files') | string | lower in ['true', '1', 'yes'] -%}
+        or kakao_flag('drop_missing_files') -%}
         {{ return('') }}
     {%- endif -%}
     {%- set loaded = load_relation(this) -%}

@@ -4,7 +4,7 @@
     KAKAO_PSEUDONYM_KEY). The key never appears in SQL: the engine's registered function reads it.
 -#}
 {% macro customer_key(expression) -%}
-    {%- if kakao_var('pseudonymize_customer_ids') | string | lower not in ['true', '1', 'yes'] -%}
+    {%- if not kakao_flag('pseudonymize_customer_ids') -%}
         {{ expression }}
     {%- else -%}
         {%- if execute and env_var('KAKAO_PSEUDONYM_KEY', '') == '' -%}

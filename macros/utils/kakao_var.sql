@@ -66,3 +66,8 @@
     {%- endif -%}
     {{- return(value) -}}
 {%- endmacro %}
+
+{#- A yes/no project var: true for true, 1 or yes (any case, also given as text on the command line). -#}
+{% macro kakao_flag(name) -%}
+    {{- return(kakao_var(name) | string | lower in ['true', '1', 'yes']) -}}
+{%- endmacro %}
