@@ -33,6 +33,7 @@ MARTS = (
     "rpt_avoidable_charges",
     "rpt_cost_by_team",
     "rpt_invoice_reconciliation",
+    "rpt_billing_settings",
 )
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
@@ -44,7 +45,7 @@ AVOIDABLE_LABELS = {
     "quick_reentry": "Quick re-entry: a new room soon after the previous one ended",
     "superseded": "Superseded: a new room while the previous one, charged that day, was open",
     "unanswered": "Unanswered: no consultant message that billing day",
-    "rollover": "Rollover: the room carried on past 04:00 KST",
+    "rollover": "Rollover: the room carried on past {start} {zone}",
 }
 RECONCILIATION_LABELS = {
     "match": "The invoice matches the expected fee.",
@@ -143,6 +144,27 @@ def rows(connection: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any])
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+@dataclass(frozen=True)
+class BillingDay:
+    """When a billing day starts: the vars the warehouse was built with, from
+    marts.rpt_billing_settings (04:00 Asia/Seoul by default)."""
+
+    start_hour: int
+    time_zone: str
+
+    @property
+    def start(self) -> str:
+        return f"{self.start_hour:02d}:00"
+
+    @property
+    def zone(self) -> str:
+        return "KST" if self.time_zone == "Asia/Seoul" else self.time_zone
+
+    @property
+    def span(self) -> str:
+        return f"{self.start}-{self.start} {self.zone}"
+
+
 @dataclass
 class ChannelMonth:
     channel_id: str
@@ -154,6 +176,7 @@ class ChannelMonth:
     teams: list[dict]
     reconciliation: dict | None
     source: str
+    billing_day: BillingDay
 
 
 def channels_with_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
@@ -182,8 +205,19 @@ def channels_with_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
     raise StatementError(f"Unknown channel {channel!r}: it has no usage in any month{hint}")
 
 
+def billing_day(connection: duckdb.DuckDBPyConnection) -> BillingDay:
+    settings = dict(connection.execute(
+        "select setting_name, setting_value from marts.rpt_billing_settings").fetchall())
+    try:
+        return BillingDay(int(settings["billing_day_start_hour"]), settings["billing_time_zone"])
+    except (KeyError, ValueError):
+        raise StatementError(
+            "marts.rpt_billing_settings does not say when a billing day starts "
+            "(billing_day_start_hour, billing_time_zone); run `make build`.") from None
+
+
 def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
-         source: str) -> ChannelMonth:
+         source: str, day: BillingDay) -> ChannelMonth:
     key = [channel, month]
     fees = rows(connection, "from marts.fct_monthly_fees where channel_id = ? and usage_month = ?",
                 key)[0]
@@ -216,10 +250,15 @@ def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
     reconciliation = rows(connection, """
         from marts.rpt_invoice_reconciliation where channel_id = ? and usage_month = ?""", key)
     return ChannelMonth(channel, month, fees, daily, avoidable, rollover_hours, teams,
-                        reconciliation[0] if reconciliation else None, source)
+                        reconciliation[0] if reconciliation else None, source, day)
 
 
 # --- rendering -----------------------------------------------------------------------------
+
+
+def avoidable_label(category: str, day: BillingDay) -> str:
+    label = AVOIDABLE_LABELS.get(category, category)
+    return label.format(start=day.start, zone=day.zone) if category == "rollover" else label
 
 
 def e(value: object) -> str:
@@ -282,7 +321,7 @@ def daily_chart(data: ChannelMonth) -> str:
         parts.append(f'<text class="axis" x="{x:.1f}" y="{height - bottom + 14}"'
                      f' text-anchor="middle">{day}</text>')
     parts.append(f'<text class="axis" x="{left + plot_w / 2:.1f}" y="{height - 4}"'
-                 ' text-anchor="middle">billing day (04:00-04:00 KST)</text>')
+                 f' text-anchor="middle">billing day ({e(data.billing_day.span)})</text>')
     for row in data.daily:
         day = row["billing_date"]
         x = left + slot * (day.day - 1) + (slot - bar_w) / 2
@@ -398,8 +437,13 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
     month = f"{data.month:%Y-%m}"
     opened, rollover = f["opened_charges"] or 0, f["rollover_charges"] or 0
     daily_total = sum(d["charges"] for d in data.daily)
+    day = data.billing_day
     unit_price = (krw(f["unit_price_krw"]) if f["unit_price_krw"] is not None
                   else "varies (price changed this month)")
+    pricing = (f"{krw(f['unit_price_krw'])} KRW per chat room per billing day ({day.span})"
+               if f["unit_price_krw"] is not None else
+               f"charged per chat room per billing day ({day.span}) at the rate card's price of"
+               " the day (it changed this month)")
     state = ("closed (frozen at close)" if f["is_closed"]
              else "open (follows the charges on each build)")
     body: list[str] = []
@@ -408,7 +452,7 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
 <header>
 <h1>상담톡 monthly statement: <span id="channel-id">{e(data.channel_id)}</span>,
 <span id="usage-month">{e(month)}</span></h1>
-<p class="sub">KakaoTalk consultation talk, 100 KRW per chat room per billing day (04:00-04:00 KST).
+<p class="sub">KakaoTalk consultation talk, <span id="pricing">{e(pricing)}</span>.
 Usage month {e(month)}, billed with the invoice for {e(f"{f['billing_month']:%Y-%m}")}.</p>
 </header>
 <section id="invoice-line">
@@ -488,7 +532,7 @@ Invoices come from seeds/kakao_invoices.csv.</p>
 <tr><td>Opened: the room's first billing day</td>
 <td class="num" id="opened-charges">{count(opened)}</td>
 <td class="num">{percent(opened, opened + rollover)}</td></tr>
-<tr><td>Rollover: a later billing day (past 04:00 KST)</td>
+<tr><td>Rollover: a later billing day (past {e(day.start)} {e(day.zone)})</td>
 <td class="num" id="rollover-charges">{count(rollover)}</td>
 <td class="num">{percent(rollover, opened + rollover)}</td></tr>
 </tbody></table>
@@ -499,14 +543,15 @@ Invoices come from seeds/kakao_invoices.csv.</p>
         items = [(row["category"], row["amount_krw"], f"{row['amount_krw']:,} KRW")
                  for row in data.avoidable]
         table = "".join(
-            f'<tr><td>{e(AVOIDABLE_LABELS.get(row["category"], row["category"]))}</td>'
+            f'<tr><td>{e(avoidable_label(row["category"], day))}</td>'
             f'<td class="num">{count(row["rooms"])}</td><td class="num">{count(row["charges"])}'
             f'</td><td class="num">{krw(row["amount_krw"])}</td></tr>'
             for row in data.avoidable)
         hours = ", ".join(f"{row['last_activity_hour']:02d}:00 ({row['charges']:,})"
                           for row in data.rollover_hours if row["last_activity_hour"] is not None)
-        hours_note = (f'<p class="note">Rollover charges by the hour (KST) of the room\'s last'
-                      f" activity before the billing day rolled over at 04:00: {e(hours)}.</p>"
+        hours_note = (f'<p class="note">Rollover charges by the hour ({e(day.zone)}) of the'
+                      f" room's last activity before the billing day rolled over at"
+                      f" {e(day.start)}: {e(hours)}.</p>"
                       if hours else "")
         avoidable = (
             f"{hbar_chart('avoidable-chart', 'Avoidable charges by category, KRW', items)}"
@@ -541,8 +586,9 @@ Invoices come from seeds/kakao_invoices.csv.</p>
     computed_text = f"{computed:%Y-%m-%d %H:%M} UTC" if computed is not None else "-"
     body.append(f"""
 <footer>Figures from marts fct_monthly_fees, fct_room_charges, rpt_avoidable_charges,
-rpt_cost_by_team and rpt_invoice_reconciliation, read from the {e(data.source)}; invoice line
-computed {e(computed_text)}. Statement generated {e(f"{generated_at:%Y-%m-%d %H:%M}")} UTC.
+rpt_cost_by_team and rpt_invoice_reconciliation, the billing day from rpt_billing_settings, read
+from the {e(data.source)}; invoice line computed {e(computed_text)}. Statement generated
+{e(f"{generated_at:%Y-%m-%d %H:%M}")} UTC.
 </footer>""")
 
     title = f"상담톡 statement {data.channel_id} {month}"
@@ -589,7 +635,9 @@ def main(argv: list[str] | None = None) -> int:
         with connection:
             try:
                 channels = channels_with_usage(connection, month, args.channel)
-                statements = [load(connection, channel, month, source) for channel in channels]
+                day = billing_day(connection)
+                statements = [load(connection, channel, month, source, day)
+                              for channel in channels]
             except duckdb.Error as error:
                 raise StatementError(f"Cannot read the marts ({first_line(error)}); run "
                                      "`make build` to rebuild them.") from None

@@ -386,6 +386,9 @@ def test_a_build_under_changed_billing_vars_stops_until_a_full_refresh(tmp_path:
             ).fetchall()
             settings = dict(connection.execute(
                 "select * from intermediate.int_billing_settings").fetchall())
+            # the marts say which rules their figures follow
+            assert dict(connection.execute(
+                "select * from marts.rpt_billing_settings").fetchall()) == settings
         return charges, settings
 
     before = charges_and_settings()

@@ -335,7 +335,10 @@ def test_a_build_under_another_key_stops_until_a_full_refresh(
         before = customer_values(connection)
         check = fetch(connection, "select setting_value from intermediate.int_billing_settings"
                       " where setting_name = 'pseudonym_key_check'")
+        shown = dict(fetch(connection, "select * from marts.rpt_billing_settings"))
     assert len(check) == 1 and KEY_A not in check[0][0]
+    # the marts say the ids are pseudonymised; the check value is bookkeeping, not shown
+    assert shown["pseudonymize_customer_ids"] == "true" and "pseudonym_key_check" not in shown
     with pytest.raises(DbtBuildError) as failure:
         build_with_key(events_path, tmp_path / "db", KEY_B)
     assert f"{KEY_VARIABLE} is not the key the warehouse's pseudonyms were made with" in str(

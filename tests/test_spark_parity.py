@@ -32,7 +32,8 @@ RUN_DEPENDENT = {"processed_by", "closed_at", "computed_at", "detected_at", "fir
 MARTS = ["fct_room_charges", "fct_chat_rooms", "fct_chat_event_audit", "fct_monthly_fees",
          "fct_fee_adjustments", "fct_charge_allocations", "fct_avoidable_charges",
          "rpt_invoice_reconciliation", "rpt_cost_by_consultant", "rpt_cost_by_team",
-         "rpt_cost_by_entry_point", "rpt_avoidable_charges", "rpt_month_to_date_projection"]
+         "rpt_cost_by_entry_point", "rpt_avoidable_charges", "rpt_month_to_date_projection",
+         "rpt_billing_settings"]
 OPEN_MONTHS = {"closed_through_month": "2000-01"}
 # "Today" for the month-to-date projection: a fixed day inside the fixtures' busiest month.
 AS_OF = {"billing_as_of_date": "2026-05-13"}

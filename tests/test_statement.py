@@ -23,7 +23,7 @@ import pytest
 from dbt_harness import PROJECT_DIR, cli_environment, run_dbt_cli
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-from statement import ChannelMonth, file_name, render
+from statement import BillingDay, ChannelMonth, file_name, render
 
 pytestmark = pytest.mark.dbt
 
@@ -133,6 +133,9 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
         work_dir, "select room_charges, opened_charges, rollover_charges, fee_krw, vat_krw,"
         " total_krw from marts.fct_monthly_fees where channel_id = ? and usage_month = ?",
         [CHANNEL, month])
+    [(unit_price,)] = query(
+        work_dir, "select unit_price_krw from marts.fct_monthly_fees"
+        " where channel_id = ? and usage_month = ?", [CHANNEL, month])
     [(status,)] = query(
         work_dir, "select status from marts.rpt_invoice_reconciliation"
         " where channel_id = ? and usage_month = ?", [CHANNEL, month])
@@ -158,6 +161,7 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
     assert text("vat-krw") == f"{vat:,}"
     assert text("total-krw") == f"{total:,}"
     assert text("reconciliation-status") == status
+    assert text("pricing") == f"{unit_price} KRW per chat room per billing day (04:00-04:00 KST)"
 
     chart = browser.find_element(By.ID, "daily-charges-chart")
     assert chart.get_attribute("role") == "img"
@@ -221,6 +225,67 @@ def test_statement_reads_the_published_marts_while_a_build_holds_the_warehouse(
     assert strict.stderr.count("\n") == 1 and "--source published" in strict.stderr
 
 
+def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
+    work_dir: Path, tmp_path: Path
+) -> None:
+    """The page says when a billing day starts as marts.rpt_billing_settings records it (a
+    build under billing_day_start_hour 6 in Asia/Tokyo, simulated on a copy of the
+    warehouse), never a fixed 04:00 KST; without the setting it stops with one line."""
+    (tmp_path / "warehouse.duckdb").write_bytes((work_dir / "warehouse.duckdb").read_bytes())
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute("update marts.rpt_billing_settings set setting_value = case"
+                           " setting_name when 'billing_day_start_hour' then '6'"
+                           " else 'Asia/Tokyo' end where setting_name in"
+                           " ('billing_day_start_hour', 'billing_time_zone')")
+    args = ["--month", MONTH, "--channel", CHANNEL, "--source", "warehouse"]
+    result = run_statement(tmp_path, *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    page = Path(result.stdout.strip()).read_text(encoding="utf-8")
+    assert "per chat room per billing day (06:00-06:00 Asia/Tokyo)</span>" in page
+    assert "Rollover: the room carried on past 06:00 Asia/Tokyo" in page
+    assert "rolled over at 06:00" in page and "billing day (06:00-06:00 Asia/Tokyo)</text>" in page
+    assert "04:00" not in page and "KST" not in page
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute("delete from marts.rpt_billing_settings"
+                           " where setting_name = 'billing_day_start_hour'")
+    missing = run_statement(tmp_path, *args, "--out", str(tmp_path / "missing"))
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        "statement.py: marts.rpt_billing_settings does not say when a billing day starts"
+        " (billing_day_start_hour, billing_time_zone); run `make build`.\n")
+
+
+def test_the_page_states_the_months_price_from_the_marts() -> None:
+    """The price per room is the month's unit_price_krw (a rate card other than 100 KRW), and
+    when the price changed within the month the page says so rather than name one price."""
+    page = render(channel_month("@clinic", unit_price_krw=120),
+                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert ('<span id="pricing">120 KRW per chat room per billing day (04:00-04:00 KST)</span>'
+            in page)
+    changed = render(channel_month("@clinic", unit_price_krw=None),
+                     dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert ("per chat room per billing day (04:00-04:00 KST) at the rate card&#x27;s price of"
+            " the day (it changed this month)</span>" in changed)
+    header = changed.split("<header>")[1].split("</header>")[0]
+    assert "KRW per chat room" not in header and "100" not in header
+
+
+def channel_month(channel: str, *, unit_price_krw: int | None = 100,
+                  team: str = "ops") -> ChannelMonth:
+    """One month of one charge, for the tests of render() alone."""
+    month = dt.date(2026, 5, 1)
+    fees = {"room_charges": 1, "opened_charges": 1, "rollover_charges": 0,
+            "unit_price_krw": unit_price_krw, "fee_krw": 120, "vat_krw": 12, "total_krw": 132,
+            "billing_month": dt.date(2026, 6, 1), "invoice_window_start": dt.date(2026, 6, 15),
+            "invoice_window_end": dt.date(2026, 6, 21), "is_closed": False, "computed_at": None}
+    daily = [{"billing_date": month, "opened": 1, "rollover": 0, "charges": 1, "amount_krw": 120}]
+    teams = [{"allocation_target": "consultant", "team": team, "consultants": 1,
+              "charges": 1, "allocated_krw": 120}]
+    return ChannelMonth(channel, month, fees, daily, [], [], teams, None, "warehouse",
+                        BillingDay(4, "Asia/Seoul"))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -264,15 +329,7 @@ def test_missing_warehouse_marts_or_published_copy_say_to_build(tmp_path: Path) 
 def test_channel_ids_are_escaped_and_safe_as_file_names() -> None:
     channel = '<script>alert("x")</script>&\'/../x'
     month = dt.date(2026, 5, 1)
-    fees = {"room_charges": 1, "opened_charges": 1, "rollover_charges": 0, "unit_price_krw": 100,
-            "fee_krw": 100, "vat_krw": 10, "total_krw": 110, "billing_month": dt.date(2026, 6, 1),
-            "invoice_window_start": dt.date(2026, 6, 15),
-            "invoice_window_end": dt.date(2026, 6, 21), "is_closed": False, "computed_at": None}
-    daily = [{"billing_date": month, "opened": 1, "rollover": 0, "charges": 1, "amount_krw": 100}]
-    teams = [{"allocation_target": "consultant", "team": "<b>ops</b>", "consultants": 1,
-              "charges": 1, "allocated_krw": 100}]
-    page = render(ChannelMonth(channel, month, fees, daily, [], [], teams, None, "warehouse"),
-                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    page = render(channel_month(channel, team="<b>ops</b>"), dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
     assert "<script" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;/../x" in page
     assert "&lt;b&gt;ops&lt;/b&gt;" in page
