@@ -141,6 +141,8 @@ def test_superseded_room_is_avoidable_only_when_both_rooms_were_charged(fixture_
          "var 'vat_rate' must be a fraction from 0 up to (not including) 1, e.g. 0.1 for 10%"),
         ("int_monthly_fees__computed", {"vat_rate": 10},
          "var 'vat_rate' must be a fraction from 0 up to (not including) 1, e.g. 0.1 for 10%"),
+        ("fct_chat_event_audit", {"pseudonymize_customer_ids": "ture"},
+         "var 'pseudonymize_customer_ids' must be true or false (or yes / no, 1 / 0), got 'ture'"),
         ("int_monthly_fees__computed", {"invoice_window_end_day": 35},
          "1 <= start <= end <= 28 (every month has them), got 15 and 35"),
     ],

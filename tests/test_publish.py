@@ -153,6 +153,18 @@ def test_bi_reader_neither_blocks_the_next_build_nor_sees_partial_files(work_dir
     assert not list(published.glob(".staging-*"))
 
 
+def test_publish_marts_false_given_as_text_publishes_nothing(work_dir: Path) -> None:
+    """`--vars '{publish_marts: "false"}'` on the command line is the text false: it turns
+    publishing off like the boolean (a non-empty text used to count as true)."""
+    published = work_dir / "published"
+    catalog_before = os.stat(published / CATALOG).st_ino
+    result = run_dbt_cli(["run", "--select", "rpt_billing_settings"], work_dir,
+                         events_path=work_dir / "events" / "*.csv",
+                         vars={"publish_marts": "false"})
+    assert "Marts not published: var publish_marts is false." in result.stdout
+    assert os.stat(published / CATALOG).st_ino == catalog_before
+
+
 def test_a_failed_build_publishes_nothing(work_dir: Path) -> None:
     published = work_dir / "published"
     before = {path.name: path.read_bytes() for path in published.glob("*.parquet")}

@@ -17,7 +17,7 @@
 {%- endmacro %}
 
 {% macro default__publish_marts(results) -%}
-    {%- if execute and flags.WHICH in ['build', 'run'] and kakao_var('publish_marts') -%}
+    {%- if execute and flags.WHICH in ['build', 'run'] and kakao_flag('publish_marts') -%}
         {{ log("Publishing the marts as Parquet is DuckDB-only: skipped on adapter '"
             ~ adapter.type() ~ "'.", info=True) }}
     {%- endif -%}
@@ -29,7 +29,7 @@
     {%- if flags.WHICH not in ['build', 'run'] -%}
         {{ return('only `dbt build` and `dbt run` publish (this is `dbt ' ~ flags.WHICH ~ '`)') }}
     {%- endif -%}
-    {%- if not kakao_var('publish_marts') -%}
+    {%- if not kakao_flag('publish_marts') -%}
         {{ return('var publish_marts is false') }}
     {%- endif -%}
     {%- if flags.EMPTY -%}

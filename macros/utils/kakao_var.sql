@@ -67,7 +67,15 @@
     {{- return(value) -}}
 {%- endmacro %}
 
-{#- A yes/no project var: true for true, 1 or yes (any case, also given as text on the command line). -#}
+{#- A yes/no project var: true, 1 or yes / false, 0 or no, in any case (also given as text on the
+    command line); anything else stops, rather than be read as one or the other. -#}
 {% macro kakao_flag(name) -%}
-    {{- return(kakao_var(name) | string | lower in ['true', '1', 'yes']) -}}
+    {%- set value = kakao_var(name) | string | lower | trim -%}
+    {%- if value not in ['true', '1', 'yes', 'false', '0', 'no'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var '" ~ name ~ "' must be true or false (or yes / no, 1 / 0), got '"
+            ~ kakao_var(name) ~ "'"
+        ) }}
+    {%- endif -%}
+    {{- return(value in ['true', '1', 'yes']) -}}
 {%- endmacro %}
