@@ -15,11 +15,13 @@ import datetime as dt
 import difflib
 import hashlib
 import html
+import math
 import os
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +258,19 @@ def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
 # --- rendering -----------------------------------------------------------------------------
 
 
+def vat_rate_text(fee: int | None, vat: int | None) -> str:
+    """The VAT rate the month's fee and VAT show (var vat_rate when the month was computed), as
+    the shortest percentage that gives that VAT rounded down to the won; 'the VAT rate' when
+    there is no fee to tell it by."""
+    if not fee or vat is None:
+        return "the VAT rate"
+    for decimals in range(4):
+        rate = round(Decimal(vat) * 100 / fee, decimals)
+        if math.floor(fee * rate / 100) == vat:
+            return f"{rate.normalize():f}%"
+    return f"{Decimal(vat) * 100 / fee:.4f}%"
+
+
 def avoidable_label(category: str, day: BillingDay) -> str:
     label = AVOIDABLE_LABELS.get(category, category)
     return label.format(start=day.start, zone=day.zone) if category == "rollover" else label
@@ -438,6 +453,7 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
     opened, rollover = f["opened_charges"] or 0, f["rollover_charges"] or 0
     daily_total = sum(d["charges"] for d in data.daily)
     day = data.billing_day
+    vat_rate = vat_rate_text(f["fee_krw"], f["vat_krw"])
     unit_price = (krw(f["unit_price_krw"]) if f["unit_price_krw"] is not None
                   else "varies (price changed this month)")
     pricing = (f"{krw(f['unit_price_krw'])} KRW per chat room per billing day ({day.span})"
@@ -474,9 +490,9 @@ Usage month {e(month)}, billed with the invoice for {e(f"{f['billing_month']:%Y-
  {e(ymd(f['invoice_window_end']))}</td>
 <td id="month-state">{e(state)}</td>
 </tr></tbody></table>
-<p class="note">Fee = charges x unit price; VAT = 10% of the fee, rounded down to the won, shown
-separately; total = fee + VAT. The invoice is normally issued between the dates of the invoice
-window.</p>
+<p class="note">Fee = charges x unit price; VAT = <span id="vat-rate">{e(vat_rate)}</span> of the
+fee, rounded down to the won, shown separately; total = fee + VAT. The invoice is normally issued
+between the dates of the invoice window.</p>
 </section>""")
 
     recon = data.reconciliation

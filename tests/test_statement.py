@@ -162,6 +162,7 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
     assert text("total-krw") == f"{total:,}"
     assert text("reconciliation-status") == status
     assert text("pricing") == f"{unit_price} KRW per chat room per billing day (04:00-04:00 KST)"
+    assert text("vat-rate") == "10%"
 
     chart = browser.find_element(By.ID, "daily-charges-chart")
     assert chart.get_attribute("role") == "img"
@@ -271,12 +272,28 @@ def test_the_page_states_the_months_price_from_the_marts() -> None:
     assert "KRW per chat room" not in header and "100" not in header
 
 
-def channel_month(channel: str, *, unit_price_krw: int | None = 100,
-                  team: str = "ops") -> ChannelMonth:
+@pytest.mark.parametrize(
+    ("fee_krw", "vat_krw", "stated"),
+    [(1_200, 120, "10%"), (1_234, 123, "10%"), (1_000, 105, "10.5%"), (1_000, 0, "0%"),
+     (0, 0, "the VAT rate")],
+)
+def test_the_vat_rate_on_the_page_is_the_one_the_months_figures_show(
+    fee_krw: int, vat_krw: int, stated: str
+) -> None:
+    """var vat_rate is 10% by default, not always: the page states the rate that gives the
+    month's VAT from its fee (rounded down to the won), not a fixed 10%."""
+    page = render(channel_month("@clinic", fee_krw=fee_krw, vat_krw=vat_krw),
+                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert f'VAT = <span id="vat-rate">{stated}</span> of the' in page
+
+
+def channel_month(channel: str, *, unit_price_krw: int | None = 100, fee_krw: int = 120,
+                  vat_krw: int = 12, team: str = "ops") -> ChannelMonth:
     """One month of one charge, for the tests of render() alone."""
     month = dt.date(2026, 5, 1)
     fees = {"room_charges": 1, "opened_charges": 1, "rollover_charges": 0,
-            "unit_price_krw": unit_price_krw, "fee_krw": 120, "vat_krw": 12, "total_krw": 132,
+            "unit_price_krw": unit_price_krw, "fee_krw": fee_krw, "vat_krw": vat_krw,
+            "total_krw": fee_krw + vat_krw,
             "billing_month": dt.date(2026, 6, 1), "invoice_window_start": dt.date(2026, 6, 15),
             "invoice_window_end": dt.date(2026, 6, 21), "is_closed": False, "computed_at": None}
     daily = [{"billing_date": month, "opened": 1, "rollover": 0, "charges": 1, "amount_krw": 120}]
