@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dbt_harness import CONTRACT_COLUMNS, DbtBuildError, build_warehouse, connect_warehouse
@@ -53,6 +54,71 @@ def test_a_later_file_with_another_separator_is_named_too(tmp_path: Path) -> Non
     with pytest.raises(DbtBuildError) as failure:
         build_warehouse(landing / "*.csv.gz", tmp_path / "build")
     assert f"The chat event file '{later}' is separated by tabs, not commas" in str(failure.value)
+
+
+GOOD_ROW = ["e1", "2026-10-01T10:00:00+09:00", "@ch", "u1", "room_opened", "customer", "", "", ""]
+
+
+def landing_with_a_good_file(tmp_path: Path) -> Path:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "day_1.csv").write_text(
+        ",".join(CONTRACT_COLUMNS) + "\n" + ",".join(GOOD_ROW) + "\n", encoding="utf-8")
+    return landing
+
+
+def test_a_file_missing_a_column_next_to_good_files_is_named(tmp_path: Path) -> None:
+    """The reader unites the files by column name: a day's file with a misspelt header next to
+    good files was read with event_id empty, every row rejected, and the build passed. Each
+    file's header is checked on its own."""
+    landing = landing_with_a_good_file(tmp_path)
+    renamed = landing / "day_2.csv"
+    header = ["id" if column == "event_id" else column for column in CONTRACT_COLUMNS]
+    renamed.write_text(",".join(header) + "\n" + ",".join(["e2", *GOOD_ROW[1:]]) + "\n",
+                       encoding="utf-8")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert f"'{renamed}' lack required column(s): event_id. Found: id," in str(failure.value)
+
+
+def test_a_parquet_file_missing_a_column_next_to_good_files_is_named(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    good, short = landing / "day_1.parquet", landing / "day_2.parquet"
+    columns = ", ".join(f"'{value}' as {column}"
+                        for column, value in zip(CONTRACT_COLUMNS, GOOD_ROW, strict=True))
+    with duckdb.connect() as connection:
+        connection.execute(f"copy (select {columns}) to '{good}' (format parquet)")
+        connection.execute(f"copy (select * exclude (customer_id) from '{good}')"
+                           f" to '{short}' (format parquet)")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.parquet", tmp_path / "build")
+    assert f"'{short}' lack required column(s): customer_id. Found: event_id," in str(
+        failure.value)
+
+
+def test_an_empty_file_next_to_good_files_is_named(tmp_path: Path) -> None:
+    """A file of 0 bytes (an export that failed?) passed silently next to good files, and on
+    its own stopped with 'Found: column0'. It stops, saying it has no header line."""
+    landing = landing_with_a_good_file(tmp_path)
+    empty = landing / "day_2.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert f"The chat event file '{empty}' has no header line (it is empty" in str(failure.value)
+
+
+def test_a_file_saved_as_cp949_is_named_with_its_encoding(tmp_path: Path) -> None:
+    """Excel saves Korean CSV as CP949: DuckDB's reader stopped on it quoting the header as
+    'Line 2' and advising ignore_errors=true, an option the project does not expose."""
+    landing = landing_with_a_good_file(tmp_path)
+    korean = landing / "day_2.csv"
+    korean.write_bytes((",".join(CONTRACT_COLUMNS) + "\n"
+                        + ",".join(["e2", *GOOD_ROW[1:8], "네 감사합니다"]) + "\n").encode("cp949"))
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert (f"The chat event file '{korean}' is not UTF-8: it reads as CP949 (EUC-KR)"
+            in str(failure.value))
 
 
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:

@@ -5,8 +5,13 @@ KAKAO_PSEUDONYM_KEY, as hex. The key is read here, at call time, and never enter
 models or logs.
 
 `kakao_csv_header(path)`: the first line of a CSV file (`.csv.gz` decompressed), or null if it
-cannot be read as a local file; how the build tells a file saved with another separator apart
-before DuckDB's CSV reader fails on it with a message about its own options.
+cannot be read as a local file; how the build tells a file saved with another separator, or
+without a contract column, apart before DuckDB's CSV reader fails on it with a message about its
+own options (or, next to good files, reads the missing column as empty).
+
+`kakao_csv_encoding(path)`: null when the start of a CSV file (its first 64 KiB) is UTF-8, else the
+encoding it reads as (`cp949` for Korean text saved by Excel, or `unknown`); null too for a file
+it cannot read.
 
 `kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
 publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
@@ -55,6 +60,33 @@ def csv_header(path: str | None) -> str | None:
             return file.readline(64 * 1024).rstrip("\r\n")
     except (OSError, EOFError):
         return None
+
+
+ENCODING_SAMPLE_BYTES = 64 * 1024
+
+
+def csv_encoding(path: str | None) -> str | None:
+    """Null when the first 64 KiB of the (gzipped) file are UTF-8 (a character cut at the end of
+    the sample included), else `cp949` when it decodes as that, else `unknown`."""
+    if path is None:
+        return None
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as file:
+            sample = file.read(ENCODING_SAMPLE_BYTES)
+    except (OSError, EOFError):
+        return None
+    try:
+        sample.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data" and len(sample) == ENCODING_SAMPLE_BYTES:
+            return None
+    try:
+        sample.decode("cp949")
+        return "cp949"
+    except UnicodeDecodeError:
+        return "unknown"
 
 
 STAGING_PREFIX = ".staging-"
@@ -151,6 +183,7 @@ class Plugin(BasePlugin):
         )
         file_functions = {
             "kakao_csv_header": (csv_header, ["VARCHAR"]),
+            "kakao_csv_encoding": (csv_encoding, ["VARCHAR"]),
             "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
             "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
         }
@@ -163,5 +196,6 @@ class Plugin(BasePlugin):
                 [duckdb.sqltype(argument) for argument in arguments],
                 duckdb.sqltype("VARCHAR"),
                 type="native",
+                null_handling="special",  # they may return null
                 side_effects=True,
             )

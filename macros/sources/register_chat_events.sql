@@ -40,33 +40,72 @@
 {%- endmacro %}
 
 {#-
-    DuckDB, CSV: the header line of every matched file, read by the project's function
-    kakao_csv_header (udfs/kakao_udfs.py: one line per file, not the file). A header with no
-    comma but a semicolon, tab or bar is a file saved with another separator; say which, rather
-    than let the CSV reader fail on its rows with advice about its own options. Lenient: a file
-    the function cannot read is left to the reader, and this check must never be what fails on
-    a file the reader itself accepts.
+    DuckDB: every matched file on its own, before the reader sees them together. The reader
+    unites the files by column name, so a file without a contract column (a misspelt header)
+    next to good files would be read with that column empty, and its rows rejected, with the
+    build passing: each file must have every contract column (Parquet: its schema; CSV: its
+    header line, read by the project's function kakao_csv_header, one line per file). A CSV
+    file must also not be empty, be comma-separated (a header with no comma but a semicolon, tab
+    or bar names the separator) and be UTF-8 (kakao_csv_encoding reads its first 64 KiB: a
+    Korean file saved by Excel is CP949), rather than let the CSV reader fail on it with advice
+    about its own options. Lenient: a file the functions cannot read is left to the reader, and
+    this check must never be what fails on a file the reader itself accepts. Stops at the first
+    file (in name order) with a problem, naming it.
 -#}
-{% macro chat_event_csv_separator_error(quoted_path) -%}
-    {%- set found = run_query(
-        "select file, header from ("
-        ~ "select file, kakao_csv_header(file) as header from glob(" ~ quoted_path ~ ")"
-        ~ ") where header not like '%,%'"
-        ~ " and (header like '%;%' or header like '%' || chr(9) || '%' or header like '%|%')"
-        ~ " order by file limit 1"
-    ).rows -%}
-    {%- if found -%}
-        {%- set file, line = found[0][0], found[0][1] -%}
-        {%- for separator, name in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'bars')] -%}
-            {%- if separator in line -%}
-                {{ exceptions.raise_compiler_error(
-                    "The chat event file '" ~ file ~ "' is separated by " ~ name
-                    ~ ", not commas (its header: " ~ line[:120] ~ "). Save it as comma-separated "
-                    ~ "UTF-8 CSV with the header: " ~ chat_event_contract_columns() | join(',')
-                ) }}
-            {%- endif -%}
+{% macro chat_event_file_errors(quoted_path, parquet) -%}
+    {%- set contract = chat_event_contract_columns() -%}
+    {%- set expected = "Every file needs the header: " ~ contract | join(',') -%}
+    {%- if parquet -%}
+        {%- set files = run_query(
+            "select file_name, string_agg(lower(name), chr(10)) from parquet_schema("
+            ~ quoted_path ~ ")"
+            ~ " where coalesce(num_children, 0) = 0"
+            ~ " group by file_name order by file_name"
+        ).rows -%}
+        {%- for file, columns in files -%}
+            {%- do missing_contract_columns_error(file, (columns or '').split('\n')) -%}
         {%- endfor -%}
+        {{ return('') }}
     {%- endif -%}
+    {%- set files = run_query(
+        "select file, kakao_csv_header(file), kakao_csv_encoding(file) from glob("
+        ~ quoted_path ~ ") order by file"
+    ).rows -%}
+    {%- for file, header, encoding in files if header is not none -%}
+        {%- if header | trim == '' -%}
+            {{ exceptions.raise_compiler_error(
+                "The chat event file '" ~ file ~ "' has no header line (it is empty, or its "
+                ~ "first line is blank). " ~ expected ~ ", then one event per line; remove the "
+                ~ "file if it has no events."
+            ) }}
+        {%- endif -%}
+        {%- if ',' not in header -%}
+            {%- for separator, name in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'bars')] -%}
+                {%- if separator in header -%}
+                    {{ exceptions.raise_compiler_error(
+                        "The chat event file '" ~ file ~ "' is separated by " ~ name
+                        ~ ", not commas (its header: " ~ header[:120] ~ "). Save it as "
+                        ~ "comma-separated UTF-8 CSV with the header: " ~ contract | join(',')
+                    ) }}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- if encoding is not none -%}
+            {{ exceptions.raise_compiler_error(
+                "The chat event file '" ~ file ~ "' is not UTF-8: "
+                ~ ("it reads as CP949 (EUC-KR), the encoding Excel saves Korean text in"
+                    if encoding == 'cp949' else "its bytes are not text in UTF-8")
+                ~ ". Save it as UTF-8 CSV (in Excel: Save As, CSV UTF-8) and run the build "
+                ~ "again; read as UTF-8, its Korean text would be garbled."
+            ) }}
+        {%- endif -%}
+        {%- set columns = [] -%}
+        {%- for name in header.split(',') -%}
+            {%- do columns.append(name | trim | trim('"') | trim | lower) -%}
+        {%- endfor -%}
+        {%- do missing_contract_columns_error(file, columns) -%}
+    {%- endfor -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {% macro chat_event_contract_columns() -%}
@@ -107,9 +146,7 @@
         ) }}
     {%- endif -%}
 
-    {%- if not lowered.endswith('.parquet') -%}
-        {%- do chat_event_csv_separator_error(quoted_path) -%}
-    {%- endif -%}
+    {%- do chat_event_file_errors(quoted_path, lowered.endswith('.parquet')) -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
 
