@@ -154,3 +154,20 @@ def test_bad_report_vars_stop_the_build_with_a_readable_message(
         run_dbt(["compile", "--select", model], tmp_path, events_path=FIXTURE_EVENTS,
                 vars=bad_vars)
     assert message in str(failure.value)
+
+
+@pytest.mark.parametrize("name", ["publish_marts", "drop_missing_files"])
+def test_a_yes_no_var_that_is_neither_stops_before_anything_is_written(
+    tmp_path: Path, name: str
+) -> None:
+    """publish_marts was read only after the build had written the warehouse (and then stopped
+    it as if interrupted), drop_missing_files only by a full refresh: both are checked first."""
+    with pytest.raises(DbtBuildError) as failure:
+        run_dbt(["run", "--select", "stg_kakao__chat_events"], tmp_path,
+                events_path=FIXTURE_EVENTS, vars={name: "maybe"})
+    assert f"var '{name}' must be true or false (or yes / no, 1 / 0), got 'maybe'" in str(
+        failure.value)
+    with connect_warehouse(tmp_path / "warehouse.duckdb") as connection:
+        assert connection.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'staging'"
+        ).fetchone() == (0,)

@@ -79,3 +79,15 @@
     {%- endif -%}
     {{- return(value in ['true', '1', 'yes']) -}}
 {%- endmacro %}
+
+{#- on-run-start: every yes/no var read, so that a value that is neither stops the run before
+    anything is written (publish_marts is otherwise read only after the build, and
+    drop_missing_files only by a full refresh). -#}
+{% macro check_flag_vars() -%}
+    {%- if execute -%}
+        {%- for name in ['publish_marts', 'drop_missing_files', 'pseudonymize_customer_ids'] -%}
+            {%- do kakao_flag(name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
