@@ -153,6 +153,7 @@ class BillingDay:
 
     start_hour: int
     time_zone: str
+    charge_policy: str
 
     @property
     def start(self) -> str:
@@ -165,6 +166,16 @@ class BillingDay:
     @property
     def span(self) -> str:
         return f"{self.start}-{self.start} {self.zone}"
+
+    @property
+    def policy(self) -> str:
+        """room_charge_policy in words (DECISIONLOG D1)."""
+        return {
+            "activity": "a room is charged for each billing day on which it was opened or"
+                        " carried a message",
+            "open": "a room is charged for each billing day from its opening through the day"
+                    " it ended",
+        }.get(self.charge_policy, self.charge_policy)
 
 
 @dataclass
@@ -211,11 +222,13 @@ def billing_day(connection: duckdb.DuckDBPyConnection) -> BillingDay:
     settings = dict(connection.execute(
         "select setting_name, setting_value from marts.rpt_billing_settings").fetchall())
     try:
-        return BillingDay(int(settings["billing_day_start_hour"]), settings["billing_time_zone"])
+        return BillingDay(int(settings["billing_day_start_hour"]), settings["billing_time_zone"],
+                          settings["room_charge_policy"])
     except (KeyError, ValueError):
         raise StatementError(
             "marts.rpt_billing_settings does not say when a billing day starts "
-            "(billing_day_start_hour, billing_time_zone); run `make build`.") from None
+            "(billing_day_start_hour, billing_time_zone, room_charge_policy); run `make build`."
+        ) from None
 
 
 def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
@@ -256,6 +269,10 @@ def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
 
 
 # --- rendering -----------------------------------------------------------------------------
+
+
+def plural(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def vat_rate_text(fee: int | None, vat: int | None) -> str:
@@ -320,7 +337,7 @@ def daily_chart(data: ChannelMonth) -> str:
         return top + plot_h - plot_h * value / y_max
 
     label = (f"Charges per billing day in {data.month:%Y-%m}: opened and rollover, "
-             f"{len(data.daily)} days with charges")
+             f"{plural(len(data.daily), 'day')} with charges")
     parts = [
         f'<svg id="daily-charges-chart" class="chart" role="img" viewBox="0 0 {width} {height}"'
         f' width="{width}" height="{height}" aria-labelledby="daily-charges-title">',
@@ -340,7 +357,7 @@ def daily_chart(data: ChannelMonth) -> str:
     for row in data.daily:
         day = row["billing_date"]
         x = left + slot * (day.day - 1) + (slot - bar_w) / 2
-        title = (f"{ymd(day)}: {row['charges']:,} charges ({row['opened']:,} opened, "
+        title = (f"{ymd(day)}: {plural(row['charges'], 'charge')} ({row['opened']:,} opened, "
                  f"{row['rollover']:,} rollover), {row['amount_krw']:,} KRW")
         parts.append(f'<g class="bar" data-date="{e(ymd(day))}" data-charges="{row["charges"]}">'
                      f'<title>{e(title)}</title>')
@@ -469,7 +486,9 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
 <h1>상담톡 monthly statement: <span id="channel-id">{e(data.channel_id)}</span>,
 <span id="usage-month">{e(month)}</span></h1>
 <p class="sub">KakaoTalk consultation talk, <span id="pricing">{e(pricing)}</span>.
-Usage month {e(month)}, billed with the invoice for {e(f"{f['billing_month']:%Y-%m}")}.</p>
+Charged under room_charge_policy <span id="charge-policy">{e(day.charge_policy)}</span>:
+{e(day.policy)}. Usage month {e(month)}, billed with the invoice for
+{e(f"{f['billing_month']:%Y-%m}")}.</p>
 </header>
 <section id="invoice-line">
 <h2>Invoice line</h2>

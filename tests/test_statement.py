@@ -163,6 +163,7 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
     assert text("reconciliation-status") == status
     assert text("pricing") == f"{unit_price} KRW per chat room per billing day (04:00-04:00 KST)"
     assert text("vat-rate") == "10%"
+    assert text("charge-policy") == "activity"
 
     chart = browser.find_element(By.ID, "daily-charges-chart")
     assert chart.get_attribute("role") == "img"
@@ -229,15 +230,17 @@ def test_statement_reads_the_published_marts_while_a_build_holds_the_warehouse(
 def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
     work_dir: Path, tmp_path: Path
 ) -> None:
-    """The page says when a billing day starts as marts.rpt_billing_settings records it (a
-    build under billing_day_start_hour 6 in Asia/Tokyo, simulated on a copy of the
-    warehouse), never a fixed 04:00 KST; without the setting it stops with one line."""
+    """The page says when a billing day starts, and the room charge policy, as
+    marts.rpt_billing_settings records them (a build under billing_day_start_hour 6 in
+    Asia/Tokyo and policy open, simulated on a copy of the warehouse), never a fixed 04:00 KST;
+    without the setting it stops with one line."""
     (tmp_path / "warehouse.duckdb").write_bytes((work_dir / "warehouse.duckdb").read_bytes())
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
         connection.execute("update marts.rpt_billing_settings set setting_value = case"
                            " setting_name when 'billing_day_start_hour' then '6'"
-                           " else 'Asia/Tokyo' end where setting_name in"
-                           " ('billing_day_start_hour', 'billing_time_zone')")
+                           " when 'room_charge_policy' then 'open' else 'Asia/Tokyo' end"
+                           " where setting_name in ('billing_day_start_hour',"
+                           " 'billing_time_zone', 'room_charge_policy')")
     args = ["--month", MONTH, "--channel", CHANNEL, "--source", "warehouse"]
     result = run_statement(tmp_path, *args, "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
@@ -246,6 +249,9 @@ def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
     assert "Rollover: the room carried on past 06:00 Asia/Tokyo" in page
     assert "rolled over at 06:00" in page and "billing day (06:00-06:00 Asia/Tokyo)</text>" in page
     assert "04:00" not in page and "KST" not in page
+    # the policy is the recorded one too
+    assert ('under room_charge_policy <span id="charge-policy">open</span>:\na room is charged'
+            " for each billing day from its opening through the day it ended." in page)
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
         connection.execute("delete from marts.rpt_billing_settings"
@@ -254,7 +260,7 @@ def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
     assert missing.returncode == 1
     assert missing.stderr == (
         "statement.py: marts.rpt_billing_settings does not say when a billing day starts"
-        " (billing_day_start_hour, billing_time_zone); run `make build`.\n")
+        " (billing_day_start_hour, billing_time_zone, room_charge_policy); run `make build`.\n")
 
 
 def test_the_page_states_the_months_price_from_the_marts() -> None:
@@ -300,7 +306,20 @@ def channel_month(channel: str, *, unit_price_krw: int | None = 100, fee_krw: in
     teams = [{"allocation_target": "consultant", "team": team, "consultants": 1,
               "charges": 1, "allocated_krw": 120}]
     return ChannelMonth(channel, month, fees, daily, [], [], teams, None, "warehouse",
-                        BillingDay(4, "Asia/Seoul"))
+                        BillingDay(4, "Asia/Seoul", "activity"))
+
+
+def test_the_fees_table_piped_into_head_ends_without_a_traceback(work_dir: Path) -> None:
+    """`make fees | head` (scripts/show_fees.py): the reader closes the pipe early."""
+    fees = subprocess.Popen(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "show_fees.py"), "--database",
+         str(work_dir / "warehouse.duckdb")],
+        cwd=work_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_environment(work_dir),
+    )
+    assert fees.stdout is not None and fees.stderr is not None
+    fees.stdout.close()  # before it writes: its first write finds the pipe closed
+    assert fees.wait(timeout=60) == 1
+    assert fees.stderr.read() == b""
 
 
 @pytest.mark.parametrize(
