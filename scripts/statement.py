@@ -192,18 +192,38 @@ class ChannelMonth:
     billing_day: BillingDay
 
 
+def invoices_without_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
+                           channel: str | None) -> str:
+    """Kakao's invoice lines for the month with no usage behind them (no statement shows
+    them, having no usage to show), as a sentence; '' if none."""
+    lines = connection.execute(
+        "select channel_id, invoiced_amount_krw from marts.rpt_invoice_reconciliation"
+        " where usage_month = ? and status = 'missing_usage'"
+        " and channel_id = coalesce(?, channel_id) order by channel_id", [month, channel]
+    ).fetchall()
+    if not lines:
+        return ""
+    listed = ", ".join(f"{c} ({krw(amount)} KRW before VAT)" for c, amount in lines)
+    return (f"Kakao invoiced {month:%Y-%m} without usage for {listed}: status missing_usage in"
+            " marts.rpt_invoice_reconciliation.")
+
+
 def channels_with_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
                         channel: str | None) -> list[str]:
     found = [c for (c,) in connection.execute(
         "select channel_id from marts.fct_monthly_fees where usage_month = ?"
         " and room_charges > 0 order by channel_id", [month]).fetchall()]
     label = month.strftime("%Y-%m")
+    unused = invoices_without_usage(connection, month, channel)
     if channel is None:
         if not found:
-            raise StatementError(f"No channel has usage in {label} (marts.fct_monthly_fees).")
+            raise StatementError(f"No channel has usage in {label} (marts.fct_monthly_fees)."
+                                 + (f" {unused}" if unused else ""))
         return found
     if channel in found:
         return [channel]
+    if unused:
+        raise StatementError(f"Channel {channel!r} has no usage in {label}. {unused}")
     months = [m for (m,) in connection.execute(
         "select strftime(usage_month, '%Y-%m') from marts.fct_monthly_fees"
         " where channel_id = ? and room_charges > 0 order by 1", [channel]).fetchall()]
@@ -671,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 channels = channels_with_usage(connection, month, args.channel)
                 day = billing_day(connection)
+                unused = invoices_without_usage(connection, month, args.channel)
                 statements = [load(connection, channel, month, source, day)
                               for channel in channels]
             except duckdb.Error as error:
@@ -683,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
             path = out / file_name(data.channel_id, month)
             path.write_text(render(data, generated_at), encoding="utf-8")
             print(path)
+        if unused:
+            print(f"note: {unused} No statement shows them.", file=sys.stderr)
     except StatementError as error:
         print(f"statement.py: {error}", file=sys.stderr)
         return 1

@@ -263,6 +263,24 @@ def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
         " (billing_day_start_hour, billing_time_zone, room_charge_policy); run `make build`.\n")
 
 
+def test_an_invoice_without_usage_in_the_month_is_noted(work_dir: Path, tmp_path: Path) -> None:
+    """A channel Kakao invoiced for the month without usage has no statement (nothing to show
+    but the invoice): the run says so on stderr, rather than leave it unseen."""
+    (tmp_path / "warehouse.duckdb").write_bytes((work_dir / "warehouse.duckdb").read_bytes())
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "insert into marts.rpt_invoice_reconciliation by name select '@other' as channel_id,"
+            f" date '{MONTH}-01' as usage_month, 500 as invoiced_amount_krw,"
+            " 'missing_usage' as status")
+    result = run_statement(tmp_path, "--month", MONTH, "--source", "warehouse",
+                           "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) > 1
+    assert result.stderr == (
+        f"note: Kakao invoiced {MONTH} without usage for @other (500 KRW before VAT): status"
+        " missing_usage in marts.rpt_invoice_reconciliation. No statement shows them.\n")
+
+
 def test_the_page_states_the_months_price_from_the_marts() -> None:
     """The price per room is the month's unit_price_krw (a rate card other than 100 KRW), and
     when the price changed within the month the page says so rather than name one price."""
@@ -329,6 +347,15 @@ def test_the_fees_table_piped_into_head_ends_without_a_traceback(work_dir: Path)
         (["--month", "May"], "--month must look like 2026-10 (YYYY-MM), got 'May'"),
         (["--month", "2026-5"], "--month must look like 2026-10 (YYYY-MM), got '2026-5'"),
         (["--month", "2030-01"], "No channel has usage in 2030-01 (marts.fct_monthly_fees)."),
+        # an invoice line for a month without usage is on no statement: the message says so
+        (["--month", "2026-09"],
+         "No channel has usage in 2026-09 (marts.fct_monthly_fees). Kakao invoiced 2026-09"
+         " without usage for @clinic (200 KRW before VAT): status missing_usage in"
+         " marts.rpt_invoice_reconciliation."),
+        (["--month", "2026-10", "--channel", "@bank_cs"],
+         "Channel '@bank_cs' has no usage in 2026-10. Kakao invoiced 2026-10 without usage for"
+         " @bank_cs (2,300 KRW before VAT): status missing_usage in"
+         " marts.rpt_invoice_reconciliation."),
         (["--month", MONTH, "--channel", "nobody"],
          "Unknown channel 'nobody': it has no usage in any month."),
         (["--month", MONTH, "--channel", "b_expiri"],
