@@ -148,8 +148,8 @@ def rows(connection: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any])
 
 @dataclass(frozen=True)
 class BillingDay:
-    """When a billing day starts: the vars the warehouse was built with, from
-    marts.rpt_billing_settings (04:00 Asia/Seoul by default)."""
+    """The rules the page states, as the warehouse was built (marts.rpt_billing_settings): when
+    a billing day starts (04:00 Asia/Seoul by default) and the room charge policy."""
 
     start_hour: int
     time_zone: str
@@ -246,9 +246,8 @@ def billing_day(connection: duckdb.DuckDBPyConnection) -> BillingDay:
                           settings["room_charge_policy"])
     except (KeyError, ValueError):
         raise StatementError(
-            "marts.rpt_billing_settings does not say when a billing day starts "
-            "(billing_day_start_hour, billing_time_zone, room_charge_policy); run `make build`."
-        ) from None
+            "marts.rpt_billing_settings lacks billing_day_start_hour, billing_time_zone or "
+            "room_charge_policy; run `make build`.") from None
 
 
 def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,

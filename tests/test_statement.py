@@ -259,8 +259,8 @@ def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
     missing = run_statement(tmp_path, *args, "--out", str(tmp_path / "missing"))
     assert missing.returncode == 1
     assert missing.stderr == (
-        "statement.py: marts.rpt_billing_settings does not say when a billing day starts"
-        " (billing_day_start_hour, billing_time_zone, room_charge_policy); run `make build`.\n")
+        "statement.py: marts.rpt_billing_settings lacks billing_day_start_hour,"
+        " billing_time_zone or room_charge_policy; run `make build`.\n")
 
 
 def test_an_invoice_without_usage_in_the_month_is_noted(work_dir: Path, tmp_path: Path) -> None:

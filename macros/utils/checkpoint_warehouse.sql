@@ -19,8 +19,8 @@
     few thousand rows: at 10M events, 5 to 7 seconds of a 25-second day, the largest single
     step. The profile turns that off (max_vacuum_tasks 0); this hook turns it on for the
     checkpoint when a table of at least one row group (122,880 rows) holds more deleted rows
-    than vacuum_deleted_share (a quarter) of the rows it stores, so scans never read more than
-    a third more rows than are live, and a vacuum reclaims days of deletions at once.
+    than vacuum_deleted_share (a quarter) of the rows it stores: no big table grows much past a
+    third more stored rows than live ones, and one vacuum reclaims days of deletions at once.
 -#}
 {% macro checkpoint_warehouse() -%}
     {{ return(adapter.dispatch('checkpoint_warehouse', 'kakao_consult_billing')()) }}
