@@ -209,12 +209,13 @@ def invoices_without_usage(connection: duckdb.DuckDBPyConnection, month: dt.date
 
 
 def channels_with_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
-                        channel: str | None) -> list[str]:
+                        channel: str | None, unused: str) -> list[str]:
+    """The channels to write a statement for; `unused` (invoices_without_usage) is named when
+    there are none."""
     found = [c for (c,) in connection.execute(
         "select channel_id from marts.fct_monthly_fees where usage_month = ?"
         " and room_charges > 0 order by channel_id", [month]).fetchall()]
     label = month.strftime("%Y-%m")
-    unused = invoices_without_usage(connection, month, channel)
     if channel is None:
         if not found:
             raise StatementError(f"No channel has usage in {label} (marts.fct_monthly_fees)."
@@ -490,12 +491,13 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
     daily_total = sum(d["charges"] for d in data.daily)
     day = data.billing_day
     vat_rate = vat_rate_text(f["fee_krw"], f["vat_krw"])
-    unit_price = (krw(f["unit_price_krw"]) if f["unit_price_krw"] is not None
-                  else "varies (price changed this month)")
-    pricing = (f"{krw(f['unit_price_krw'])} KRW per chat room per billing day ({day.span})"
-               if f["unit_price_krw"] is not None else
-               f"charged per chat room per billing day ({day.span}) at the rate card's price of"
-               " the day (it changed this month)")
+    if f["unit_price_krw"] is not None:
+        unit_price = krw(f["unit_price_krw"])
+        pricing = f"{unit_price} KRW per chat room per billing day ({day.span})"
+    else:
+        unit_price = "varies (price changed this month)"
+        pricing = (f"charged per chat room per billing day ({day.span}) at the rate card's price"
+                   " of the day (it changed this month)")
     state = ("closed (frozen at close)" if f["is_closed"]
              else "open (follows the charges on each build)")
     body: list[str] = []
@@ -688,9 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         connection, source = connect(args.source, Path(args.database), published_dir)
         with connection:
             try:
-                channels = channels_with_usage(connection, month, args.channel)
-                day = billing_day(connection)
                 unused = invoices_without_usage(connection, month, args.channel)
+                channels = channels_with_usage(connection, month, args.channel, unused)
+                day = billing_day(connection)
                 statements = [load(connection, channel, month, source, day)
                               for channel in channels]
             except duckdb.Error as error:

@@ -37,26 +37,24 @@ def test_semicolon_separated_file_is_named_with_its_separator(tmp_path: Path) ->
         in message
 
 
+GOOD_ROW = ["e1", "2026-10-01T10:00:00+09:00", "@ch", "u1", "room_opened", "customer", "", "", ""]
+
+
 def test_a_later_file_with_another_separator_is_named_too(tmp_path: Path) -> None:
     """Every matched file's header is checked, not only the first file's: a day's export saved
     with tabs next to good files stops the build naming that file (DuckDB's CSV reader would
     stop on it too, with advice about its own options)."""
     landing = tmp_path / "landing"
     landing.mkdir()
-    good = ["e1", "2026-10-01T10:00:00+09:00", "@ch", "u1", "room_opened", "customer", "", "",
-            ""]
     with gzip.open(landing / "day_1.csv.gz", "wt", encoding="utf-8") as file:
-        file.write(",".join(CONTRACT_COLUMNS) + "\n" + ",".join(good) + "\n")
+        file.write(",".join(CONTRACT_COLUMNS) + "\n" + ",".join(GOOD_ROW) + "\n")
     later = landing / "day_2.csv.gz"
     with gzip.open(later, "wt", encoding="utf-8") as file:
         file.write("\ufeff" + "\t".join(CONTRACT_COLUMNS) + "\n"
-                   + "\t".join(["e2", *good[1:8], "네, 감사합니다"]) + "\n")
+                   + "\t".join(["e2", *GOOD_ROW[1:8], "네, 감사합니다"]) + "\n")
     with pytest.raises(DbtBuildError) as failure:
         build_warehouse(landing / "*.csv.gz", tmp_path / "build")
     assert f"The chat event file '{later}' is separated by tabs, not commas" in str(failure.value)
-
-
-GOOD_ROW = ["e1", "2026-10-01T10:00:00+09:00", "@ch", "u1", "room_opened", "customer", "", "", ""]
 
 
 def landing_with_a_good_file(tmp_path: Path) -> Path:

@@ -108,7 +108,6 @@ def shaped_like_a_days_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """main.vacuum_probe: full row groups with part-filled ones between them, as days of
     appends leave an incremental table; there DuckDB's vacuum merges row groups even for a few
     deleted rows."""
-    connection.execute("set max_vacuum_tasks = 0")
     connection.execute(
         "create table main.vacuum_probe as select range as i from range(20 * 122880)")
     connection.execute("checkpoint")
@@ -122,10 +121,10 @@ def delete_then_leave_a_change_for_the_build(database: Path, share_percent: int)
     """Delete share_percent of the probe's rows (marks, checkpointed without vacuum), then one
     insert left in the write-ahead log: the build's own checkpoint has the table to write."""
     with duckdb.connect(str(database)) as connection:
+        connection.execute("set max_vacuum_tasks = 0")
         if not connection.execute("select count(*) from duckdb_tables()"
                                   " where table_name = 'vacuum_probe'").fetchone()[0]:
             shaped_like_a_days_tables(connection)
-        connection.execute("set max_vacuum_tasks = 0")
         connection.execute(f"delete from main.vacuum_probe where i % 100 < {share_percent}")
         connection.execute("force checkpoint")
         connection.execute("pragma disable_checkpoint_on_shutdown")

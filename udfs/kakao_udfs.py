@@ -49,14 +49,18 @@ def pseudonymize(value: str | None) -> str | None:
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def open_csv(path: str, mode: str, **text: str) -> Any:
+    """A local CSV file, decompressed when its name ends in .gz."""
+    return (gzip.open if path.lower().endswith(".gz") else open)(path, mode, **text)
+
+
 def csv_header(path: str | None) -> str | None:
     """The first line of a (gzipped) CSV file, without its line ending and byte-order mark; null
     for a path that is not a readable local file (the CSV reader then has the last word)."""
     if path is None:
         return None
-    opener = gzip.open if path.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as file:
+        with open_csv(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as file:
             return file.readline(64 * 1024).rstrip("\r\n")
     except (OSError, EOFError):
         return None
@@ -70,9 +74,8 @@ def csv_encoding(path: str | None) -> str | None:
     the sample included), else `cp949` when it decodes as that, else `unknown`."""
     if path is None:
         return None
-    opener = gzip.open if path.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as file:
+        with open_csv(path, "rb") as file:
             sample = file.read(ENCODING_SAMPLE_BYTES)
     except (OSError, EOFError):
         return None
