@@ -1,6 +1,8 @@
 """Write the monthly 상담톡 statement: one self-contained HTML file per channel with usage in the
 month (the invoice line, daily charges, opened vs rollover, avoidable charges, cost by team and
-the reconciliation with Kakao's invoice), read from the marts of a built warehouse.
+the reconciliation with Kakao's invoice), read from the marts of a built warehouse. The price,
+VAT rate, billing day and room charge policy on the page are the warehouse's. A channel Kakao
+invoiced for the month without usage has no file: the run names it on stderr.
 
 The file needs no network to view: inline CSS, charts drawn here as inline SVG, no scripts, no
 fonts or images fetched. It reads the warehouse file read-only; while a build holds that file,
