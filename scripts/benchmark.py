@@ -9,10 +9,14 @@ measures, on the same Parquet files:
               run side by side) and the whole process, with its peak resident memory;
   baseline    the same rules as one hand-written DuckDB query (benchmarks/baseline.sql), whose
               monthly totals must equal fct_monthly_fees (the run stops if they do not);
-  incremental a build on the first N arrival days (--history-days, 30 by default), then one
-              more arrival day added: the time of that second, incremental build. For a history
-              other than 30 days the data is generated at the same events per day, so the
-              added day is the same size and the times are comparable;
+  incremental a build on the first N arrival days (--history-days, 30 by default), then the
+              next arrival days added one build each (--incremental-days, 4 by default): each
+              day's build, and their mean, the cost of a day. One day alone is a poor
+              measure: a day's time varies by a few seconds between runs, and about one build
+              in four also reclaims the deleted rows the earlier days left (its checkpoint
+              takes longer; the table notes which). For a history other than 30 days the data
+              is generated at the same events per day, so the added days are the same size and
+              the times are comparable;
   spark       with --spark, the same full build of the smallest size on the local Spark
               session;
   writing     the full build's tables at the grain of the raw rows, copied from memory into a fresh
@@ -272,7 +276,7 @@ def machine() -> str:
 
 def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
     data = args.data_dir / f"events_{events}"
-    total = generate(events, args.days + 1, data)
+    total = generate(events, args.days + args.incremental_days, data)
     work = args.work_dir / f"size_{events}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -295,11 +299,16 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
     for history_days in ([] if args.skip_incremental else args.history_days):
         history_data = data
         if history_days != args.days:
-            # the same events per day as the main data set, over history_days + 1 days
-            history_data = args.data_dir / f"events_{events}_days_{history_days + 1}"
-            generate(round(events * (history_days + 1) / (args.days + 1)), history_days + 1,
-                     history_data)
+            # the same events per day as the main data set, over the history and added days
+            generated_days = history_days + args.incremental_days
+            history_data = args.data_dir / f"events_{events}_days_{generated_days}"
+            generate(round(events * generated_days / (args.days + args.incremental_days)),
+                     generated_days, history_data)
         measurements += incremental(history_data, history_days, work, args, full)
+    mean_days = [m for m in measurements if m.label.startswith("incremental: mean day")]
+    for longer in mean_days[1:]:
+        longer.notes.append(f"{longer.model_seconds / mean_days[0].model_seconds:.2f}x the "
+                            f"{mean_days[0].label.removeprefix('incremental: ')}")
 
     if args.spark and events == min(args.sizes):
         spark_work = work / "spark"
@@ -313,10 +322,11 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
 
 def incremental(data: Path, history_days: int, work: Path, args: argparse.Namespace,
                 full: Measurement) -> list[Measurement]:
-    """Build `history_days` arrival days, then add the next day and build incrementally."""
+    """Build `history_days` arrival days, then add the next days one incremental build each."""
     days = arrival_days(data)
-    if len(days) <= history_days:
-        raise SystemExit(f"{data} has {len(days)} arrival days; {history_days + 1} needed")
+    added = args.incremental_days
+    if len(days) < history_days + added:
+        raise SystemExit(f"{data} has {len(days)} arrival days; {history_days + added} needed")
 
     def events_in(day_folders: list[Path]) -> int:
         import duckdb
@@ -324,19 +334,45 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
         files = [str(f) for day in day_folders for f in day.glob("*.parquet")]
         return duckdb.sql(f"select count(*) from read_parquet({files!r})").fetchall()[0][0]
 
-    # history: the first `history_days` arrival days; then the next (a full day's delivery, not
-    # the thin tail of late rows after the generated period)
+    # history: the first `history_days` arrival days; then the next ones (full days' deliveries,
+    # not the thin tail of late rows after the generated period)
     landing = landing_with(days[:history_days], work / f"landing_{history_days}")
     env = dbt_env(work / f"incremental_{history_days}.duckdb", args.memory_limit, work)
     history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
                         f"history {history_days} days", events_in(days[:history_days]))
-    landing_with(days[history_days:history_days + 1], landing)
-    one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                        f"incremental +1 day on {history_days}",
-                        events_in(days[history_days:history_days + 1]))
-    one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
-                         "of the full build's")
-    return [history, one_day]
+    one_days = []
+    for number, day in enumerate(days[history_days:history_days + added], start=1):
+        landing_with([day], landing)
+        label = f"incremental +1 day on {history_days} (day {number})"
+        one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env, label,
+                            events_in([day]))
+        one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
+                             "of the full build's")
+        if reclaimed_deleted_rows(work / f"{label}.log"):
+            one_day.notes.append("its checkpoint reclaimed deleted rows")
+        one_days.append(one_day)
+    return [history, *one_days, mean_day(one_days, history_days, full)]
+
+
+def reclaimed_deleted_rows(build_log: Path) -> bool:
+    """Whether the build's end checkpoint reclaimed deleted rows (checkpoint_warehouse logs it)."""
+    return "Checkpoint: reclaiming deleted rows" in build_log.read_text()
+
+
+def mean_day(one_days: list[Measurement], history_days: int, full: Measurement) -> Measurement:
+    """The mean of the added days: the cost of a day, compared with the full build."""
+    count = len(one_days)
+    mean = Measurement(
+        f"incremental: mean day on {history_days}",
+        round(sum(d.events for d in one_days) / count),
+        sum(d.seconds for d in one_days) / count,
+        sum(d.model_seconds or 0.0 for d in one_days) / count,
+        max(d.peak_rss_mib or 0.0 for d in one_days),
+    )
+    mean.notes.append(f"models {mean.model_seconds / full.model_seconds:.1%} of the full "
+                      f"build's; mean of {count} days: "
+                      + ", ".join(f"{d.model_seconds:.1f}" for d in one_days) + " s")
+    return mean
 
 
 def table(measurements: list[Measurement], baseline_seconds: dict[int, float]) -> str:
@@ -369,11 +405,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-days", type=int, nargs="+", default=None,
                         help="days of history for the incremental measurement (default: "
                              "--days); e.g. 30 90 to see whether a day's cost grows")
+    parser.add_argument("--incremental-days", type=int, default=4,
+                        help="arrival days added after the history, one build each; their "
+                             "mean is the cost of a day (default: 4)")
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--results", type=Path,
                         default=PROJECT_DIR / "benchmarks" / "results.md")
     args = parser.parse_args(argv)
     args.history_days = args.history_days or [args.days]
+    if args.incremental_days < 1:
+        parser.error("--incremental-days must be at least 1")
     # dbt runs in the work directory: relative paths would not find the data from there
     args.data_dir, args.work_dir = args.data_dir.resolve(), args.work_dir.resolve()
 

@@ -16,7 +16,15 @@ import pytest
 from dbt_harness import PROJECT_DIR
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-from benchmark import EVENT_LEVEL_TABLES, counts_as_model_time, model_wall_seconds, write_floor
+from benchmark import (
+    EVENT_LEVEL_TABLES,
+    Measurement,
+    counts_as_model_time,
+    mean_day,
+    model_wall_seconds,
+    reclaimed_deleted_rows,
+    write_floor,
+)
 
 
 def _result(unique_id: str, started: str, completed: str) -> dict:
@@ -40,6 +48,30 @@ def test_models_time_runs_from_the_first_model_to_the_end_of_the_on_run_end_chec
         "stg_kakao__chat_events", "fct_monthly_fees", "kakao_consult_billing-on-run-end-0"]
     assert model_wall_seconds(counted) == 25.0
 
+
+
+def test_the_cost_of_a_day_is_the_mean_of_the_added_days_against_the_full_build() -> None:
+    full = Measurement("full build", 1_000, 120.0, 100.0)
+    days = [Measurement(f"incremental +1 day on 30 (day {n})", events, seconds, models, rss)
+            for n, (events, seconds, models, rss) in enumerate(
+                [(30, 20.0, 8.0, 900.0), (34, 22.0, 9.0, 1_100.0), (32, 30.0, 16.0, 950.0)],
+                start=1)]
+
+    mean = mean_day(days, 30, full)
+
+    assert (mean.label, mean.events, mean.seconds, mean.model_seconds, mean.peak_rss_mib) == (
+        "incremental: mean day on 30", 32, 24.0, 11.0, 1_100.0)
+    assert mean.notes == ["models 11.0% of the full build's; mean of 3 days: 8.0, 9.0, 16.0 s"]
+
+
+def test_a_day_whose_checkpoint_reclaimed_deleted_rows_is_told_from_its_log(tmp_path: Path) -> None:
+    reclaiming, plain = tmp_path / "reclaiming.log", tmp_path / "plain.log"
+    reclaiming.write_text("12:00:01  Checkpoint: reclaiming deleted rows (intermediate."
+                          "int_room_charges__daily 27% of 700,000 stored rows deleted).\n")
+    plain.write_text("12:00:01  Completed successfully\n")
+
+    assert reclaimed_deleted_rows(reclaiming)
+    assert not reclaimed_deleted_rows(plain)
 
 @pytest.mark.dbt
 @pytest.mark.parametrize("fixture_warehouse", ["activity"], indirect=True)
