@@ -209,13 +209,42 @@ def unmark_rows_not_written_again(database: Path, originals: dict[str, dict[str,
     return kept
 
 
+# The tables with a row per room, or per room and billing day (its charges). A row a build
+# does not write again keeps its place (rowid); one written again is appended after the others.
+ROOM_LEVEL = [
+    "intermediate.int_room_charges__daily",
+    "intermediate.int_room_charges__priced",
+    "marts.fct_room_charges",
+    "marts.fct_chat_rooms",
+    "marts.fct_charge_allocations",
+]
+
+
+def last_rowids(database: Path) -> dict[str, int]:
+    with connect_warehouse(database) as connection:
+        return {table: connection.execute(f"select max(rowid) from {table}").fetchone()[0]
+                for table in ROOM_LEVEL}
+
+
+def rooms_not_written_again(database: Path, last: dict[str, int]) -> dict[str, list[str]]:
+    """Per room-level table, the rooms (named by their room_opened) whose rows a build left in
+    place: rows at or before the table's last rowid before the build."""
+    with connect_warehouse(database) as connection:
+        return {table: [room for (room,) in connection.execute(
+            f"select distinct rooms.opened_event_id from {table} as kept"
+            f" inner join {LIFECYCLE} as rooms on kept.room_id = rooms.room_id"
+            " where kept.rowid <= ? order by 1", [last[table]]).fetchall()]
+            for table in ROOM_LEVEL}
+
+
 def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_one(
     tmp_path: Path,
 ) -> None:
     """D27: a stream's events are recomputed from the last room_opened before its earliest
     new event, with room_seq going on from there; before any room_opened, the whole stream; a
     stream whose open room only the data's clock expired keeps its events' rooms. Only the
-    events from the earliest new one on are written again. The result equals a full rebuild."""
+    events from the earliest new one on are written again, and only the rooms' charges, rows
+    and shares of the rooms lifecycle wrote again. The result equals a full rebuild."""
     landing = tmp_path / "landing"
 
     def event(customer: str, event_id: str, day: str, event_type: str = "message"
@@ -237,6 +266,7 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
     ], landing / "day_1.csv")
     database = build(landing / "*.csv", tmp_path / "db")
     marked = mark_every_row(database)
+    last = last_rowids(database)
 
     write_events_csv([
         event("late_msg", "m_late", "01-05"), event("late_open", "o_late", "01-05", "room_opened"),
@@ -261,6 +291,8 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         AUDIT: ["c_open", "m_open1", "m_open2", "o_open1"],
         LIFECYCLE: ["m_open1"],
     }
+    # the rooms' charges, rows and shares: those of the rooms lifecycle kept stay in place
+    assert rooms_not_written_again(database, last) == {table: ["m_open1"] for table in ROOM_LEVEL}
     incremental = marts(database)
     expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))
     for table in COMPARED:

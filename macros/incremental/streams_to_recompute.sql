@@ -32,9 +32,19 @@
     delete_stream_rooms_to_recompute(): pre-hook of int_chat_rooms__lifecycle: the rooms from
         the room_opened named in events_from_at / events_from_event_id on, whole streams where
         none is named; lifecycle reads their events with clock_only_streams.
-    delete_streams_to_recompute(): pre-hook of an intermediate model keyed by stream_id.
-    delete_mart_streams_to_recompute(): pre-hook of a mart, whose customer ids may be
-    pseudonymised: matches on (channel_id, customer_key(customer_id)).
+    in_rooms_to_recompute(): the filter of a room-level model's inputs (rooms, their events
+        and charges; columns stream_id and room_id): the rooms int_chat_rooms__lifecycle wrote
+        again, i.e. the rooms of the streams to recompute except those it kept, opened before
+        the room_opened named in events_from_at / events_from_event_id (rooms_kept()). A room's
+        charges, and its row in fct_chat_rooms, depend on the room alone, so the other rooms'
+        rows stay as they are. On Spark the buckets' rows; `true` on a full build.
+    in_mart_rooms_to_recompute(mart): the same for a mart input, given its alias.
+    delete_rooms_to_recompute() / delete_mart_rooms_to_recompute(): pre-hooks of the room-level
+        models (intermediate / marts): delete those rooms' rows, those of rooms that no longer
+        exist included (they are not kept).
+    delete_mart_streams_to_recompute(): pre-hook of a mart recomputed by whole streams
+        (fct_avoidable_charges: a room's category looks at the room before it), whose
+        customer ids may be pseudonymised: matches on (channel_id, customer_key(customer_id)).
 -#}
 {% macro stream_incremental_config(
     duckdb_strategy='append', unique_key=none, spark_partition_by=['stream_bucket']
@@ -160,10 +170,60 @@
     {{ return(true) }}
 {%- endmacro %}
 
-{% macro delete_streams_to_recompute() -%}
+{#- the rooms of the streams to recompute that int_chat_rooms__lifecycle kept as they were:
+    those opened before the room_opened its recomputation starts from (none of their events, and
+    not their end, changed: DECISIONLOG D27) -#}
+{% macro rooms_kept() -%}
+    select kept.room_id
+    from {{ ref('int_chat_rooms__lifecycle') }} as kept
+    inner join {{ ref('int_chat_events__streams_to_recompute') }} as streams
+        on kept.stream_id = streams.stream_id
+    where not {{ at_or_after_room_opened('kept.opened_at', 'kept.opened_event_id') }}
+{%- endmacro %}
+
+{% macro in_rooms_to_recompute() -%}
+    {{ return(adapter.dispatch('in_rooms_to_recompute', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__in_rooms_to_recompute() -%}
+    {%- if is_incremental() -%}
+        {{ in_streams_to_recompute() }} and room_id not in ({{ rooms_kept() }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__in_rooms_to_recompute() -%}
+    {{ return(spark__in_streams_to_recompute()) }}
+{%- endmacro %}
+
+{% macro in_mart_rooms_to_recompute(mart) -%}
+    {{ return(adapter.dispatch('in_mart_rooms_to_recompute', 'kakao_consult_billing')(mart)) }}
+{%- endmacro %}
+
+{% macro default__in_mart_rooms_to_recompute(mart) -%}
+    {%- if is_incremental() -%}
+        {{ in_mart_streams_to_recompute(mart) }} and {{ mart }}.room_id not in ({{ rooms_kept() }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__in_mart_rooms_to_recompute(mart) -%}
+    {{ return(spark__in_streams_to_recompute()) }}
+{%- endmacro %}
+
+{% macro delete_rooms_to_recompute() -%}
     {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
         delete from {{ this }}
-        where stream_id in (select stream_id from {{ ref('int_chat_events__streams_to_recompute') }})
+        where {{ in_rooms_to_recompute() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_mart_rooms_to_recompute() -%}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() -%}
+        delete from {{ this }} as target
+        where {{ in_mart_rooms_to_recompute('target') }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -19,8 +19,9 @@
 --   unanswered     a charge with no consultant message in the room that billing day;
 --   rollover       a day_rollover charge (the room carried on past 04:00 KST), with the room's
 --                  last activity before that billing day began and its local hour.
--- Incremental like the other marts: a build rewrites the streams in
--- int_chat_events__streams_to_recompute (D16); a stream's rooms and charges are all in it.
+-- Incremental by whole streams: a build rewrites the streams in
+-- int_chat_events__streams_to_recompute (D16), reading their rooms and charges from the marts
+-- (which hold every room of a stream), since a room's category looks at the room before it.
 
 {%- set reentry_minutes = kakao_var('quick_reentry_minutes') | int %}
 

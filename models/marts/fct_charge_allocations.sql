@@ -1,12 +1,13 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        pre_hook="{{ delete_mart_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
 -- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
 -- Each chat-room charge's price split among those it is attributed to (DECISIONLOG D22), one
 -- row per charge and share:
 --   consultant               each consultant who sent a message in the room on the charge's
@@ -16,23 +17,24 @@
 --   unidentified_consultant  consultant messages that day, none with a consultant_id: the price;
 --   unanswered               no consultant message that day: the price.
 -- A charge's shares sum to its price, so a month's shares sum to its fee. Incremental like the
--- other marts: a build rewrites the streams in int_chat_events__streams_to_recompute (D16).
+-- other room-level marts: a build rewrites the rooms int_chat_rooms__lifecycle wrote again
+-- (DECISIONLOG D16, D27).
 
--- (The aliases below are used by the stream filter on incremental builds, hence noqa.)
+-- (The aliases below are used by the room filter on incremental builds, hence noqa.)
 
 with
 
 charges as (
 
     select * from {{ ref('fct_room_charges') }} as charges  -- noqa: AL05
-    where {{ in_mart_streams_to_recompute('charges') }}
+    where {{ in_mart_rooms_to_recompute('charges') }}
 
 ),
 
 rooms as (
 
     select * from {{ ref('fct_chat_rooms') }} as rooms  -- noqa: AL05
-    where {{ in_mart_streams_to_recompute('rooms') }}
+    where {{ in_mart_rooms_to_recompute('rooms') }}
 
 ),
 

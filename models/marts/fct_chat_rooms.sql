@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        pre_hook="{{ delete_mart_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
@@ -15,14 +15,14 @@ with
 rooms as (
 
     select * from {{ ref('int_chat_rooms__lifecycle') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 
 charges as (
 
     select * from {{ ref('int_room_charges__priced') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_streams_to_recompute() }}",
+        pre_hook="{{ delete_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
@@ -20,14 +20,14 @@ with
 rooms as (
 
     select * from {{ ref('int_chat_rooms__lifecycle') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where is_in_room and {{ in_streams_to_recompute() }}
+    where is_in_room and {{ in_rooms_to_recompute() }}
 
 ),
 
