@@ -390,6 +390,20 @@ def table(measurements: list[Measurement], baseline_seconds: dict[int, float]) -
     return "\n".join(lines)
 
 
+def measuring_options(argv: list[str] | None) -> list[str]:
+    """The command line as the results file states it: without where files went
+    (--results, --data-dir, --work-dir), which name this machine's folders, not the run."""
+    options, skip = [], False
+    for argument in argv if argv is not None else sys.argv[1:]:
+        if skip:
+            skip = False
+        elif argument in ("--results", "--data-dir", "--work-dir"):
+            skip = True
+        elif not argument.startswith(("--results=", "--data-dir=", "--work-dir=")):
+            options.append(argument)
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -425,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     rendered = table(measurements, baseline_seconds)
     print(rendered)
     header = (f"# Benchmark results\n\nMachine: {machine()}. Run {datetime.now(UTC):%Y-%m-%d} "
-              f"with `python scripts/benchmark.py {' '.join(argv or sys.argv[1:])}`.\n\n")
+              f"with `python scripts/benchmark.py {' '.join(measuring_options(argv))}`.\n\n")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     previous = args.results.read_text() if args.results.exists() else ""
     notes = previous.split("\n## Notes", 1)[1] if "\n## Notes" in previous else "\n"

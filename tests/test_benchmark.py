@@ -21,6 +21,7 @@ from benchmark import (
     Measurement,
     counts_as_model_time,
     mean_day,
+    measuring_options,
     model_wall_seconds,
     reclaimed_deleted_rows,
     write_floor,
@@ -72,6 +73,14 @@ def test_a_day_whose_checkpoint_reclaimed_deleted_rows_is_told_from_its_log(tmp_
 
     assert reclaimed_deleted_rows(reclaiming)
     assert not reclaimed_deleted_rows(plain)
+
+
+def test_the_results_file_states_the_run_without_the_folders_it_wrote_to() -> None:
+    argv = ["--sizes", "1000000", "--results", "/somewhere/results.md", "--history-days", "30",
+            "90", "--work-dir=/scratch", "--data-dir", "/data", "--incremental-days", "6"]
+
+    assert measuring_options(argv) == [
+        "--sizes", "1000000", "--history-days", "30", "90", "--incremental-days", "6"]
 
 @pytest.mark.dbt
 @pytest.mark.parametrize("fixture_warehouse", ["activity"], indirect=True)
