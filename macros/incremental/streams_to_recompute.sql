@@ -181,36 +181,20 @@
     where not {{ at_or_after_room_opened('kept.opened_at', 'kept.opened_event_id') }}
 {%- endmacro %}
 
+{#- the stream filter, less the kept rooms where a build deletes rows (DuckDB, incremental);
+    on Spark and on a full build the stream filter alone (whole buckets; `true`) -#}
 {% macro in_rooms_to_recompute() -%}
-    {{ return(adapter.dispatch('in_rooms_to_recompute', 'kakao_consult_billing')()) }}
-{%- endmacro %}
-
-{% macro default__in_rooms_to_recompute() -%}
-    {%- if is_incremental() -%}
-        {{ in_streams_to_recompute() }} and room_id not in ({{ rooms_kept() }})
-    {%- else -%}
-        true
+    {{ in_streams_to_recompute() }}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() %}
+    and room_id not in ({{ rooms_kept() }})
     {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__in_rooms_to_recompute() -%}
-    {{ return(spark__in_streams_to_recompute()) }}
 {%- endmacro %}
 
 {% macro in_mart_rooms_to_recompute(mart) -%}
-    {{ return(adapter.dispatch('in_mart_rooms_to_recompute', 'kakao_consult_billing')(mart)) }}
-{%- endmacro %}
-
-{% macro default__in_mart_rooms_to_recompute(mart) -%}
-    {%- if is_incremental() -%}
-        {{ in_mart_streams_to_recompute(mart) }} and {{ mart }}.room_id not in ({{ rooms_kept() }})
-    {%- else -%}
-        true
+    {{ in_mart_streams_to_recompute(mart) }}
+    {%- if is_incremental() and not rewrites_whole_stream_buckets() %}
+    and {{ mart }}.room_id not in ({{ rooms_kept() }})
     {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__in_mart_rooms_to_recompute(mart) -%}
-    {{ return(spark__in_streams_to_recompute()) }}
 {%- endmacro %}
 
 {% macro delete_rooms_to_recompute() -%}
