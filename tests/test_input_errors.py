@@ -8,7 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import CONTRACT_COLUMNS, DbtBuildError, build_warehouse, connect_warehouse
+from dbt_harness import (
+    CONTRACT_COLUMNS,
+    PROJECT_DIR,
+    DbtBuildError,
+    build_warehouse,
+    connect_warehouse,
+)
 
 
 def test_missing_column_is_named_with_the_file(tmp_path: Path) -> None:
@@ -117,6 +123,42 @@ def test_a_file_saved_as_cp949_is_named_with_its_encoding(tmp_path: Path) -> Non
         build_warehouse(landing / "*.csv", tmp_path / "build")
     assert (f"The chat event file '{korean}' is not UTF-8: it reads as CP949 (EUC-KR)"
             in str(failure.value))
+
+
+def test_a_file_that_mixes_line_endings_is_named_with_its_counts(tmp_path: Path) -> None:
+    """A file joined from a Windows and a Unix export: DuckDB's reader stopped on it with 'The
+    CSV Parser state machine reached an invalid state' (or, when the mix starts early, a sniffer
+    error). Here the LF lines start past the first 64 KiB, and the CRLF part carries a line
+    break inside a quoted message, which is not a line ending."""
+    landing = landing_with_a_good_file(tmp_path)
+    mixed = landing / "day_2.csv"
+    rows = [",".join([f"m{i}", *GOOD_ROW[1:4], "message", "customer", "", "",
+                      '"첫 줄\n둘째 줄"' if i == 0 else "네 감사합니다"]) for i in range(3000)]
+    mixed.write_bytes((",".join(CONTRACT_COLUMNS) + "\r\n" + "\r\n".join(rows[:2000]) + "\r\n"
+                       + "\n".join(rows[2000:]) + "\n").encode("utf-8"))
+    assert mixed.stat().st_size > 2 * 64 * 1024
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert (f"The chat event file '{mixed}' mixes line endings (2001 CRLF and 1000 LF)"
+            in str(failure.value))
+
+
+def test_line_endings_are_counted_across_the_chunks_a_file_is_read_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """The check reads a file in chunks: a quoted field, or a CRLF, cut by a chunk's end is not
+    miscounted (chunks of 7 bytes cut both here)."""
+    monkeypatch.syspath_prepend(str(PROJECT_DIR / "udfs"))
+    import kakao_udfs
+
+    monkeypatch.setattr(kakao_udfs, "LINE_ENDING_CHUNK_BYTES", 7)
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(b'ab,cde\r\n1,"x\ny"\r\n2,"p\r\nq\nr"\r\n3,z\r\n')
+    assert kakao_udfs.csv_mixed_line_endings(str(windows)) is None
+    joined = tmp_path / "joined.csv.gz"
+    with gzip.open(joined, "wb") as file:
+        file.write(b'a,b\r\n1,"x\ny"\r\n2,"p""q"\n3,z\n')
+    assert kakao_udfs.csv_mixed_line_endings(str(joined)) == "2 CRLF and 2 LF"
 
 
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:

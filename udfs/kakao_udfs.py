@@ -13,6 +13,11 @@ own options (or, next to good files, reads the missing column as empty).
 encoding it reads as (`cp949` for Korean text saved by Excel, or `unknown`); null too for a file
 it cannot read.
 
+`kakao_csv_mixed_line_endings(path)`: null when every line of a CSV file ends the same way, else
+how many end in CRLF and how many in LF alone (line breaks inside quoted fields do not count);
+DuckDB's CSV reader stops on such a file with a message about its sniffer or its state machine.
+It reads the whole file, so the build calls it only for files it has not loaded.
+
 `kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
 publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
 inside the publish folder and returns its absolute path; the SQL writes every file there; the
@@ -28,6 +33,7 @@ import gzip
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -90,6 +96,43 @@ def csv_encoding(path: str | None) -> str | None:
         return "cp949"
     except UnicodeDecodeError:
         return "unknown"
+
+
+LINE_ENDING_CHUNK_BYTES = 16 * 1024 * 1024
+QUOTED = re.compile(rb'"[^"]*"')
+
+
+def csv_mixed_line_endings(path: str | None) -> str | None:
+    """Null when the (gzipped) file's line breaks outside quoted fields are all CRLF or all LF
+    alone (or it cannot be read), else `N CRLF and M LF`. Read in chunks; a quoted field or a
+    CRLF cut by a chunk's end is carried into the next chunk."""
+    if path is None:
+        return None
+    crlf = lf = 0
+    carried = b""
+    try:
+        with open_csv(path, "rb") as file:
+            while True:
+                chunk = file.read(LINE_ENDING_CHUNK_BYTES)
+                data = carried + chunk
+                if not chunk:
+                    carried = b""
+                elif data.count(b'"') % 2:
+                    cut = data.rindex(b'"')
+                    data, carried = data[:cut], data[cut:]
+                elif data.endswith(b"\r"):
+                    data, carried = data[:-1], data[-1:]
+                else:
+                    carried = b""
+                outside = QUOTED.sub(b"", data)
+                ends_in_crlf = outside.count(b"\r\n")
+                crlf += ends_in_crlf
+                lf += outside.count(b"\n") - ends_in_crlf
+                if not chunk:
+                    break
+    except (OSError, EOFError):
+        return None
+    return f"{crlf} CRLF and {lf} LF" if crlf and lf else None
 
 
 STAGING_PREFIX = ".staging-"
@@ -187,6 +230,7 @@ class Plugin(BasePlugin):
         file_functions = {
             "kakao_csv_header": (csv_header, ["VARCHAR"]),
             "kakao_csv_encoding": (csv_encoding, ["VARCHAR"]),
+            "kakao_csv_mixed_line_endings": (csv_mixed_line_endings, ["VARCHAR"]),
             "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
             "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
         }

@@ -46,11 +46,13 @@
     build passing: each file must have every contract column (Parquet: its schema; CSV: its
     header line, read by the project's function kakao_csv_header, one line per file). A CSV
     file must also not be empty, be comma-separated (a header with no comma but a semicolon, tab
-    or bar names the separator) and be UTF-8 (kakao_csv_encoding reads its first 64 KiB: a
-    Korean file saved by Excel is CP949), rather than let the CSV reader fail on it with advice
-    about its own options. Lenient: a file the functions cannot read is left to the reader, and
-    this check must never be what fails on a file the reader itself accepts. Stops at the first
-    file (in name order) with a problem, naming it.
+    or bar names the separator), be UTF-8 (kakao_csv_encoding reads its first 64 KiB: a
+    Korean file saved by Excel is CP949) and end its lines one way (kakao_csv_mixed_line_endings
+    reads the files staging has not loaded whole: the reader stops on a mix wherever it is),
+    rather than let the CSV reader fail on it with advice about its own options. Lenient: a
+    file the functions cannot read is left to the reader, and this check must never be what
+    fails on a file the reader itself accepts. Stops at the first file (in name order) with a
+    problem, naming it.
 -#}
 {% macro chat_event_file_errors(quoted_path, parquet) -%}
     {%- set contract = chat_event_contract_columns() -%}
@@ -67,11 +69,34 @@
         {%- endfor -%}
         {{ return('') }}
     {%- endif -%}
+    {#- line endings: the whole file is read, so only for files staging has not loaded (by
+        name and signature; all of them on a first build). The staging table's columns come
+        from duckdb_columns(): adapter.get_columns_in_relation, called in this hook, made the
+        staging model's --full-refresh check (check_full_refresh_keeps_loaded_files) miss the
+        loaded files no longer in the path. -#}
+    {%- set staged = api.Relation.create(
+        database=target.database,
+        schema=generate_schema_name('staging', none),
+        identifier='stg_kakao__chat_events',
+    ) -%}
+    {%- set staged_columns = run_query(
+        "select lower(column_name) from duckdb_columns() where database_name = '"
+        ~ staged.database ~ "' and schema_name = '" ~ staged.schema
+        ~ "' and table_name = '" ~ staged.identifier ~ "'"
+    ).columns[0].values() -%}
     {%- set files = run_query(
-        "select file, kakao_csv_header(file), kakao_csv_encoding(file) from glob("
-        ~ quoted_path ~ ") order by file"
+        "select files.source_file, kakao_csv_header(files.source_file),"
+        ~ " kakao_csv_encoding(files.source_file), case when "
+        ~ ("loaded.source_file is null" if 'source_file_signature' in staged_columns else "true")
+        ~ " then kakao_csv_mixed_line_endings(files.source_file) end"
+        ~ " from (" ~ chat_event_file_signatures(quoted_path) ~ ") as files"
+        ~ (" left join (select distinct source_file, source_file_signature from " ~ staged
+            ~ ") as loaded on files.source_file = loaded.source_file"
+            ~ " and files.source_file_signature = loaded.source_file_signature"
+            if 'source_file_signature' in staged_columns else "")
+        ~ " order by files.source_file"
     ).rows -%}
-    {%- for file, header, encoding in files if header is not none -%}
+    {%- for file, header, encoding, line_endings in files if header is not none -%}
         {%- if header | trim == '' -%}
             {{ exceptions.raise_compiler_error(
                 "The chat event file '" ~ file ~ "' has no header line (it is empty, or its "
@@ -99,6 +124,14 @@
                 ~ "again; read as UTF-8, its Korean text would be garbled."
             ) }}
         {%- endif -%}
+        {%- if line_endings is not none -%}
+            {{ exceptions.raise_compiler_error(
+                "The chat event file '" ~ file ~ "' mixes line endings (" ~ line_endings
+                ~ "): its lines must all end the same way. Save it again with one kind of line "
+                ~ "ending (a file joined from a Windows and a Unix export has both) and run the "
+                ~ "build again."
+            ) }}
+        {%- endif -%}
         {%- set columns = [] -%}
         {%- for name in header.split(',') -%}
             {%- do columns.append(name | trim | trim('"') | trim | lower) -%}
@@ -106,6 +139,15 @@
         {%- do missing_contract_columns_error(file, columns) -%}
     {%- endfor -%}
     {{ return('') }}
+{%- endmacro %}
+
+{#- DuckDB: each file matched by the path with its signature (size and modification time) -#}
+{% macro chat_event_file_signatures(quoted_path) -%}
+    select
+        filename as source_file,
+        cast(size as varchar) || ' bytes, modified '
+        || strftime(last_modified, '%Y-%m-%dT%H:%M:%S.%fZ') as source_file_signature
+    from read_blob({{ quoted_path }})
 {%- endmacro %}
 
 {% macro chat_event_contract_columns() -%}
@@ -152,11 +194,7 @@
 
     create schema if not exists kakao;
     create or replace view kakao.chat_event_files as
-    select
-        filename as source_file,
-        cast(size as varchar) || ' bytes, modified '
-        || strftime(last_modified, '%Y-%m-%dT%H:%M:%S.%fZ') as source_file_signature
-    from read_blob({{ quoted_path }});
+    {{ chat_event_file_signatures(quoted_path) }};
     create or replace view kakao.chat_events as
     select
         {%- for column in chat_event_contract_columns() %}
