@@ -33,7 +33,7 @@ help:
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
 	@echo "make metrics     validate the semantic layer and list its metrics (mf; builds nothing)"
 	@echo "make bench  generate 1M and 10M events, time full/incremental builds and the baseline"
-	@echo "make build [EVENTS='landing/*.parquet']  dbt build on the sample data, or on your event files"
+	@echo "make build [EVENTS='landing/*.parquet'] [FULL_REFRESH=1]  dbt build on the sample data, or on your event files"
 	@echo "make lint   sqlfluff and ruff"
 	@echo "make unit-dbt    dbt build (unit tests included) on the test fixtures, in its own warehouse file"
 	@echo "make pytest      pytest only (PYTEST_WORKERS=0 runs it in one process)"
@@ -98,9 +98,10 @@ test-spark: $(SPARK_STAMP)
 run: $(STAMP) build fees
 
 # EVENTS: your chat event files (a path or glob, CSV or Parquet); unset: the sample data.
+# FULL_REFRESH=1: rebuild from the files as they are (dbt build --full-refresh).
 build: $(STAMP)
 	@$(BIN)/python scripts/check_warehouse_lock.py --database $(KAKAO_DUCKDB_PATH)
-	$(BIN)/dbt build $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
+	$(BIN)/dbt build $(if $(FULL_REFRESH),--full-refresh) $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
 
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)

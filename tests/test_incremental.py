@@ -401,6 +401,60 @@ def two_room_openings(landing: Path, first: str, second: str) -> Path:
     return landing
 
 
+def build_log(work: Path) -> str:
+    return (work / "logs" / "dbt.log").read_text(encoding="utf-8")
+
+
+def test_a_build_says_how_many_raw_rows_it_rejected_and_why(tmp_path: Path) -> None:
+    """A misspelt event_type is a rejected row, not an error: the build passes (the events after
+    it may fall outside a room, for a lower fee). Its last lines count the rows it validated and
+    name the rejections by reason; a build with nothing new says so."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    assert ("Raw rows validated by this build (new, or sharing an event_id with a new one): 2 "
+            "(2 accepted; 0 rejected). What became of each row: marts.fct_chat_event_audit."
+            in build_log(tmp_path / "db"))
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer"}
+    write_events_csv([
+        {**base, "event_id": "c", "event_type": "room_openned",
+         "occurred_at": "2026-01-07T10:00:00+09:00"},
+        {**base, "event_id": "d", "event_type": "message", "message_text": "hello",
+         "occurred_at": "2026-01-07T10:01:00+09:00"},
+        {**base, "event_id": "d", "event_type": "message", "message_text": "hello",
+         "occurred_at": "2026-01-07T10:01:00+09:00"},
+    ], landing / "day3.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    assert ("validated by this build (new, or sharing an event_id with a new one): 3 (1 accepted;"
+            " 2 rejected: 1 duplicate_event_id, 1 unknown_event_type)."
+            in build_log(tmp_path / "db"))
+    build(landing / "*.csv", tmp_path / "db")
+    assert "Raw rows validated by this build: none (no new rows)." in build_log(tmp_path / "db")
+
+
+def test_a_file_edited_in_place_fails_naming_it_and_the_command_that_rebuilds(
+    tmp_path: Path,
+) -> None:
+    """D16: a loaded file edited in place (a typo corrected) fails the data test
+    loaded_rows_are_still_in_the_source, whose own output says only 'Got 1 result'. The build's
+    last lines name the file, the rows it lost, and the command; that command then runs."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    edited = landing / "day2.csv"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("10:00:00", "11:00:00"),
+                      encoding="utf-8")
+    with pytest.raises(DbtBuildError, match="loaded_rows_are_still_in_the_source"):
+        build(landing / "*.csv", tmp_path / "db")
+    assert (f"1 chat event file(s) no longer hold rows that an earlier build loaded (edited in "
+            f"place or truncated): {edited} (1 row). The files must only grow (DECISIONLOG D16)."
+            " To rebuild from them as they are now: `make build FULL_REFRESH=1`"
+            in build_log(tmp_path / "db"))
+    database = build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    with connect_warehouse(database) as connection:
+        assert connection.execute(
+            "select occurred_at::varchar from marts.fct_chat_event_audit where event_id = 'b'"
+        ).fetchall() == [("2026-01-06 02:00:00+00",)]
+
+
 def test_a_build_under_changed_billing_vars_stops_until_a_full_refresh(tmp_path: Path) -> None:
     """D29: a build under another room_charge_policy than the warehouse's would recompute only
     the customers with new events under it; it stops before writing anything, naming the var

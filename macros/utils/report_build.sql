@@ -1,0 +1,69 @@
+{#-
+    On-run-end, after a `dbt build` or `dbt run`: what the build did with the raw rows, in the
+    terminal, so that a rejected row (a misspelt event_type lowers a fee) is seen without
+    querying the audit; and, when the data test loaded_rows_are_still_in_the_source failed, the
+    files it found and the command that rebuilds from them. Only logs; returns no SQL.
+-#}
+{% macro report_build(results) -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- for result in results -%}
+        {%- if result.node.name == 'int_chat_events__validated' and result.status == 'success' -%}
+            {%- do log(raw_rows_validated_by_this_build(result.node), info=True) -%}
+        {%- elif result.node.name == 'loaded_rows_are_still_in_the_source'
+            and result.status in ['fail', 'error'] -%}
+            {%- do log(loaded_rows_no_longer_in_source(result.node), info=True) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- "Raw rows validated by this build: 1,105 (1,082 accepted; 23 rejected: 21 duplicate_event_id,
+    ...)", or that there were none -#}
+{% macro raw_rows_validated_by_this_build(node) -%}
+    {%- set counted = run_query(
+        "select rejection_reason, count(*) as raw_rows from " ~ node.relation_name
+        ~ " where processed_by = '" ~ invocation_id ~ "'"
+        ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
+    ) -%}
+    {%- set accepted = namespace(rows=0) -%}
+    {%- set total = namespace(rows=0) -%}
+    {%- set rejected = [] -%}
+    {%- for reason, raw_rows in counted.rows -%}
+        {%- set total.rows = total.rows + raw_rows -%}
+        {%- if reason is none -%}
+            {%- set accepted.rows = raw_rows -%}
+        {%- else -%}
+            {%- do rejected.append('{:,}'.format(raw_rows) ~ ' ' ~ reason) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if total.rows == 0 -%}
+        {{ return('Raw rows validated by this build: none (no new rows).') }}
+    {%- endif -%}
+    {{ return(
+        'Raw rows validated by this build (new, or sharing an event_id with a new one): '
+        ~ '{:,}'.format(total.rows) ~ ' (' ~ '{:,}'.format(accepted.rows) ~ ' accepted; '
+        ~ '{:,}'.format(total.rows - accepted.rows) ~ ' rejected'
+        ~ (': ' ~ rejected | join(', ') if rejected else '')
+        ~ '). What became of each row: marts.fct_chat_event_audit.'
+    ) }}
+{%- endmacro %}
+
+{#- the files the failed data test found, and what to do -#}
+{% macro loaded_rows_no_longer_in_source(node) -%}
+    {%- set files = run_query(node.compiled_code).rows if node.compiled_code else [] -%}
+    {%- set named = [] -%}
+    {%- for source_file, missing_rows in files[:5] -%}
+        {%- do named.append(source_file ~ ' (' ~ '{:,}'.format(missing_rows)
+            ~ (' row)' if missing_rows == 1 else ' rows)')) -%}
+    {%- endfor -%}
+    {{ return(
+        files | length ~ ' chat event file(s) no longer hold rows that an earlier build loaded '
+        ~ '(edited in place or truncated)' ~ (': ' ~ named | join(', ') if named else '')
+        ~ (' ...' if files | length > 5 else '') ~ '. The files must only grow (DECISIONLOG '
+        ~ 'D16). To rebuild from them as they are now: `make build FULL_REFRESH=1` (or '
+        ~ '`dbt build --full-refresh`) with the same chat_events_path; closed months keep their '
+        ~ 'fees and any difference is recorded in fct_fee_adjustments.'
+    ) }}
+{%- endmacro %}
