@@ -20,8 +20,8 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- "Raw rows validated by this build: 1,105 (1,082 accepted; 23 rejected: 21 duplicate_event_id,
-    ...)", or that there were none -#}
+{#- "Raw rows validated by this build (new, or sharing an event_id with a new one): 1,105
+    (1,082 accepted; 23 rejected: 21 duplicate_event_id, ...). ...", or that there were none -#}
 {% macro raw_rows_validated_by_this_build(node) -%}
     {%- set counted = run_query(
         "select rejection_reason, count(*) as raw_rows from " ~ node.relation_name
