@@ -11,6 +11,9 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
+# The marts the queries below read.
+MARTS = ["fct_monthly_fees", "fct_fee_adjustments", "rpt_invoice_reconciliation",
+         "fct_chat_event_audit"]
 
 FEES_QUERY = """
     select
@@ -106,6 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot open {database}: {error}", file=sys.stderr)
         return 1
     with connection:
+        built = {name for (name,) in connection.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+            " union all select view_name from duckdb_views() where schema_name = 'marts'"
+        ).fetchall()}
+        missing = [mart for mart in MARTS if mart not in built]
+        if missing:
+            # e.g. a first build that stopped on a bad event file left an empty warehouse file
+            print(f"The warehouse {database} has no marts.{missing[0]}; run `make run`.",
+                  file=sys.stderr)
+            return 1
         fees = connection.execute(FEES_QUERY)
         fee_headers = [d[0] for d in fees.description]
         fee_rows = fees.fetchall()

@@ -340,6 +340,22 @@ def test_the_fees_table_piped_into_head_ends_without_a_traceback(work_dir: Path)
     assert fees.stderr.read() == b""
 
 
+def test_the_fees_table_of_a_warehouse_without_marts_says_to_build(tmp_path: Path) -> None:
+    """A first build stopped by a bad event file leaves an empty warehouse file; `make fees`
+    then says which mart is missing and what to run, not a traceback."""
+    fees = [sys.executable, str(PROJECT_DIR / "scripts" / "show_fees.py"), "--database",
+            str(tmp_path / "warehouse.duckdb")]
+    environment = cli_environment(tmp_path)
+    missing = subprocess.run(fees, capture_output=True, text=True, env=environment, check=False)
+    assert (missing.returncode, missing.stderr) == (
+        1, f"No warehouse at {tmp_path / 'warehouse.duckdb'}; build it first with `make run`.\n")
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+    empty = subprocess.run(fees, capture_output=True, text=True, env=environment, check=False)
+    assert (empty.returncode, empty.stdout) == (1, "")
+    assert empty.stderr == (f"The warehouse {tmp_path / 'warehouse.duckdb'} has no"
+                            " marts.fct_monthly_fees; run `make run`.\n")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
