@@ -18,6 +18,11 @@ from pathlib import Path
 
 import duckdb
 
+# the build's own file check (udfs/kakao_udfs.py): the CSV reader reads no row of a file whose
+# last lines have an extra field, without an error
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "udfs"))
+from kakao_udfs import csv_field_count_error
+
 CONTRACT_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type",
                     "sender_type", "consultant_id", "entry_point", "message_text")
 
@@ -37,10 +42,14 @@ def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path
         if target.exists() and not overwrite:
             print(f"[{number}/{len(files)}] {target} exists, kept (use --overwrite to replace)")
             continue
+        field_counts = csv_field_count_error(file)
+        if field_counts:
+            raise SystemExit(f"{file} has lines with another number of fields than its header "
+                             f"({field_counts}): put values with commas in double quotes")
         file_sql = "'" + file.replace("'", "''") + "'"
         relation = connection.sql(
-            f"select * from read_csv({file_sql}, header = true, delim = ',', quote = '\"', "
-            "escape = '\"', all_varchar = true)"
+            f"select * from read_csv({file_sql}, header = true, skip = 0, delim = ',', "
+            "quote = '\"', escape = '\"', all_varchar = true)"
         )
         missing = [c for c in CONTRACT_COLUMNS if c not in [n.lower() for n in relation.columns]]
         if missing:

@@ -161,6 +161,77 @@ def test_line_endings_are_counted_across_the_chunks_a_file_is_read_in(
     assert kakao_udfs.csv_mixed_line_endings(str(joined)) == "2 CRLF and 2 LF"
 
 
+def test_a_file_whose_last_line_has_an_extra_field_is_named_not_dropped(tmp_path: Path) -> None:
+    """A message with an unquoted comma in a day's last line: DuckDB's reader took that line for
+    the file's dialect and the lines before it for a preamble, read no row of the file and said
+    nothing; the build passed without the day's events (found by a new user). The build stops,
+    naming the file and the line."""
+    landing = landing_with_a_good_file(tmp_path)
+    build_warehouse(landing / "*.csv", tmp_path / "build")
+    rows = [[f"m{i}", *GOOD_ROW[1:4], "message", "customer", "", "", "안녕하세요"]
+            for i in range(3)]
+    rows[-1][-1] = "네, 감사합니다"
+    day_2 = landing / "day_2.csv"
+    day_2.write_text("\n".join(",".join(row) for row in [CONTRACT_COLUMNS, *rows]) + "\n",
+                     encoding="utf-8")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert (f"The chat event file '{day_2}' has lines with another number of fields than its "
+            "header (its header has 9 fields, line 4 has 10). A comma inside a value splits it"
+            in str(failure.value))
+
+
+def test_a_line_cut_short_in_a_loaded_file_is_named(tmp_path: Path) -> None:
+    """A file appended to while a build read it ends in half a line; the next build reads the
+    file again (its signature changed) and names the line, instead of DuckDB's sniffer error."""
+    landing = landing_with_a_good_file(tmp_path)
+    build_warehouse(landing / "*.csv", tmp_path / "build")
+    day_1 = landing / "day_1.csv"
+    with day_1.open("a", encoding="utf-8") as file:
+        file.write("e2,2026-10-01T10:05:00+09:00,@ch,u1,mess")
+    with pytest.raises(DbtBuildError) as failure:
+        build_warehouse(landing / "*.csv", tmp_path / "build")
+    assert (f"The chat event file '{day_1}' has lines with another number of fields than its "
+            "header (its header has 9 fields, line 3 has 5)." in str(failure.value))
+
+
+def test_fields_are_counted_as_the_csv_reader_reads_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """Commas and line breaks inside double quotes, doubled quotes, a byte-order mark and blank
+    lines are not field-count errors; every line that differs is counted, the first named."""
+    monkeypatch.syspath_prepend(str(PROJECT_DIR / "udfs"))
+    import kakao_udfs
+
+    good = tmp_path / "good.csv"
+    good.write_bytes('\ufeffa,b,c\r\n1,"x, y","p\r\nq"\r\n\r\n2,"say ""hi, there""",z\r\n'
+                     .encode("utf-8"))
+    assert kakao_udfs.csv_field_count_error(str(good)) is None
+    bad = tmp_path / "bad.csv.gz"
+    with gzip.open(bad, "wb") as file:
+        file.write(b'a,b,c\n1,"x\ny",z\n2,3\n4,5,6,7\n8,9\n')
+    assert kakao_udfs.csv_field_count_error(str(bad)) == (
+        "its header has 3 fields, line 4 has 2, and 2 more lines differ")
+
+
+def test_converting_a_file_with_an_extra_field_to_parquet_stops_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """scripts/events_to_parquet.py (for Spark) read the same file with the same reader: it
+    wrote a Parquet file of no rows. It stops naming the file and the line, and writes nothing."""
+    monkeypatch.syspath_prepend(str(PROJECT_DIR / "scripts"))
+    from events_to_parquet import convert
+
+    source = tmp_path / "day_2.csv"
+    source.write_text(",".join(CONTRACT_COLUMNS) + "\n" + ",".join(GOOD_ROW) + "\n"
+                      + ",".join(GOOD_ROW[:-1]) + ",네, 감사합니다\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=(
+            "day_2.csv has lines with another number of fields than its header "
+            r"\(its header has 9 fields, line 3 has 10\)")):
+        convert(str(source), tmp_path / "parquet")
+    assert not list((tmp_path / "parquet").glob("*"))
+
+
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(DbtBuildError, match="No chat event files match chat_events_path"):
         build_warehouse(tmp_path / "nothing_here" / "*.csv", tmp_path / "build")

@@ -18,6 +18,12 @@ how many end in CRLF and how many in LF alone (line breaks inside quoted fields 
 DuckDB's CSV reader stops on such a file with a message about its sniffer or its state machine.
 It reads the whole file, so the build calls it only for files it has not loaded.
 
+`kakao_csv_field_count_error(path)`: null when every line of a CSV file has as many fields as
+its header, else the header's count and the first line that differs. DuckDB's reader stops on
+such a file with a sniffer error, or, when only the last lines differ, takes them for the
+file's dialect and reads no row of it at all, without an error. It reads the whole file, so the
+build calls it only for files it has not loaded.
+
 `kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
 publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
 inside the publish folder and returns its absolute path; the SQL writes every file there; the
@@ -29,6 +35,7 @@ Both run once per build, in the dbt process.
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import hashlib
 import hmac
@@ -135,6 +142,37 @@ def csv_mixed_line_endings(path: str | None) -> str | None:
     return f"{crlf} CRLF and {lf} LF" if crlf and lf else None
 
 
+def csv_field_count_error(path: str | None) -> str | None:
+    """Null when every line of the (gzipped) file has as many fields as its header (quoted
+    fields may hold commas and line breaks; blank lines do not count), or it cannot be read;
+    else the header's count and the first line that differs, e.g. `its header has 9 fields,
+    line 5 has 10, and 2 more lines differ`."""
+    if path is None:
+        return None
+    expected = None
+    wrong, first = 0, ""
+    try:
+        with open_csv(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as file:
+            lines = csv.reader(file)
+            for fields in lines:
+                if not fields:
+                    continue
+                if expected is None:
+                    expected = len(fields)
+                elif len(fields) != expected:
+                    wrong += 1
+                    if wrong == 1:
+                        first = f"its header has {expected} fields, line {lines.line_num} has "
+                        first += f"{len(fields)}"
+    except (OSError, EOFError, csv.Error):
+        return None
+    if wrong == 2:
+        first += ", and 1 more line differs"
+    elif wrong > 2:
+        first += f", and {wrong - 1:,} more lines differ"
+    return first or None
+
+
 STAGING_PREFIX = ".staging-"
 # A DuckDB file of views (schema marts) over the published Parquet files, for BI tools.
 CATALOG_FILE = "kakao_billing_marts.duckdb"
@@ -231,6 +269,7 @@ class Plugin(BasePlugin):
             "kakao_csv_header": (csv_header, ["VARCHAR"]),
             "kakao_csv_encoding": (csv_encoding, ["VARCHAR"]),
             "kakao_csv_mixed_line_endings": (csv_mixed_line_endings, ["VARCHAR"]),
+            "kakao_csv_field_count_error": (csv_field_count_error, ["VARCHAR"]),
             "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
             "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
         }

@@ -47,9 +47,14 @@
     header line, read by the project's function kakao_csv_header, one line per file). A CSV
     file must also not be empty, be comma-separated (a header with no comma but a semicolon, tab
     or bar names the separator), be UTF-8 (kakao_csv_encoding reads its first 64 KiB: a
-    Korean file saved by Excel is CP949) and end its lines one way (kakao_csv_mixed_line_endings
-    reads the files staging has not loaded whole: the reader stops on a mix wherever it is),
-    rather than let the CSV reader fail on it with advice about its own options. Lenient: a
+    Korean file saved by Excel is CP949), end its lines one way (kakao_csv_mixed_line_endings
+    reads the files staging has not loaded whole: the reader stops on a mix wherever it is) and
+    give every line as many fields as its header (kakao_csv_field_count_error, the same files
+    whole: an unquoted comma in a message adds one; the reader stops on such a line, or, when
+    only the last lines differ, reads no row of the file and says nothing, so its rows would
+    vanish from the audit), rather than let the CSV reader fail on it with advice about its own
+    options. The reader is also told `skip = 0`, so that it never takes leading lines for a
+    preamble to skip. Lenient: a
     file the functions cannot read is left to the reader, and this check must never be what
     fails on a file the reader itself accepts. Stops at the first file (in name order) with a
     problem, naming it.
@@ -84,11 +89,13 @@
         ~ staged.database ~ "' and schema_name = '" ~ staged.schema
         ~ "' and table_name = '" ~ staged.identifier ~ "'"
     ).columns[0].values() -%}
+    {%- set not_loaded = "loaded.source_file is null"
+        if 'source_file_signature' in staged_columns else "true" -%}
     {%- set files = run_query(
         "select files.source_file, kakao_csv_header(files.source_file),"
-        ~ " kakao_csv_encoding(files.source_file), case when "
-        ~ ("loaded.source_file is null" if 'source_file_signature' in staged_columns else "true")
-        ~ " then kakao_csv_mixed_line_endings(files.source_file) end"
+        ~ " kakao_csv_encoding(files.source_file),"
+        ~ " case when " ~ not_loaded ~ " then kakao_csv_mixed_line_endings(files.source_file) end,"
+        ~ " case when " ~ not_loaded ~ " then kakao_csv_field_count_error(files.source_file) end"
         ~ " from (" ~ chat_event_file_signatures(quoted_path) ~ ") as files"
         ~ (" left join (select distinct source_file, source_file_signature from " ~ staged
             ~ ") as loaded on files.source_file = loaded.source_file"
@@ -96,7 +103,8 @@
             if 'source_file_signature' in staged_columns else "")
         ~ " order by files.source_file"
     ).rows -%}
-    {%- for file, header, encoding, line_endings in files if header is not none -%}
+    {%- for file, header, encoding, line_endings, field_counts in files
+        if header is not none -%}
         {%- if header | trim == '' -%}
             {{ exceptions.raise_compiler_error(
                 "The chat event file '" ~ file ~ "' has no header line (it is empty, or its "
@@ -137,6 +145,14 @@
             {%- do columns.append(name | trim | trim('"') | trim | lower) -%}
         {%- endfor -%}
         {%- do missing_contract_columns_error(file, columns) -%}
+        {%- if field_counts is not none -%}
+            {{ exceptions.raise_compiler_error(
+                "The chat event file '" ~ file ~ "' has lines with another number of fields "
+                ~ "than its header (" ~ field_counts ~ "). A comma inside a value splits it "
+                ~ "unless the value is in double quotes (\"네, 감사합니다\"), and a line cut "
+                ~ "short lacks fields. Correct those lines and run the build again."
+            ) }}
+        {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
 {%- endmacro %}
@@ -170,7 +186,8 @@
             ~ ", filename = '__source_file', union_by_name = true)" -%}
     {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
         {%- set reader = "read_csv(" ~ quoted_path
-            ~ ", header = true, delim = ',', quote = '\"', escape = '\"', all_varchar = true"
+            ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
+            ~ ", all_varchar = true"
             ~ ", filename = '__source_file', union_by_name = true)" -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
