@@ -59,7 +59,8 @@
             ~ ". The source must only grow (DECISIONLOG D16): run with the chat_events_path of "
             ~ "the earlier builds (for example the same glob), or restore the file(s); to rebuild "
             ~ "without them, run `dbt build --full-refresh --vars '{chat_events_path: ..., "
-            ~ "drop_missing_files: true}'`."
+            ~ "drop_missing_files: true}'`. To start over with other data (after the sample, "
+            ~ "say), build into a new warehouse file instead: KAKAO_DUCKDB_PATH=new.duckdb."
         ) }}
     {%- endif -%}
     {{ return(to_load) }}
@@ -91,7 +92,9 @@
             ~ ". This --full-refresh would drop their rows from every mart (and record the change "
             ~ "of a closed month as a fee adjustment). Run it with the chat_events_path of the "
             ~ "earlier builds, or, if the files were removed on purpose, add var "
-            ~ "drop_missing_files: true (DECISIONLOG D16)."
+            ~ "drop_missing_files: true (DECISIONLOG D16). To start over with other data "
+            ~ "(after the sample, say), build into a new warehouse file instead: "
+            ~ "KAKAO_DUCKDB_PATH=new.duckdb."
         ) }}
     {%- endif -%}
     {{ return('') }}
