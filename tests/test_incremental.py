@@ -407,8 +407,9 @@ def build_log(work: Path) -> str:
 
 def test_a_build_says_how_many_raw_rows_it_rejected_and_why(tmp_path: Path) -> None:
     """A misspelt event_type is a rejected row, not an error: the build passes (the events after
-    it may fall outside a room, for a lower fee). Its last lines count the rows it validated and
-    name the rejections by reason; a build with nothing new says so."""
+    it may fall outside a room, for a lower fee). Its last lines count the rows it validated,
+    name the rejections by reason and count the rows of conflicting event_ids; a build with
+    nothing new says so."""
     landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
     build(landing / "*.csv", tmp_path / "db")
     assert ("Raw rows validated by this build (new, or sharing an event_id with a new one): 2 "
@@ -422,11 +423,16 @@ def test_a_build_says_how_many_raw_rows_it_rejected_and_why(tmp_path: Path) -> N
          "occurred_at": "2026-01-07T10:01:00+09:00"},
         {**base, "event_id": "d", "event_type": "message", "message_text": "hello",
          "occurred_at": "2026-01-07T10:01:00+09:00"},
+        # one event_id for two different messages: a conflict (D6), worth a look at the feed
+        {**base, "event_id": "e", "event_type": "message", "message_text": "a",
+         "occurred_at": "2026-01-07T10:02:00+09:00"},
+        {**base, "event_id": "e", "event_type": "message", "message_text": "b",
+         "occurred_at": "2026-01-07T10:02:00+09:00"},
     ], landing / "day3.csv")
     build(landing / "*.csv", tmp_path / "db")
-    assert ("validated by this build (new, or sharing an event_id with a new one): 3 (1 accepted;"
-            " 2 rejected: 1 duplicate_event_id, 1 unknown_event_type)."
-            in build_log(tmp_path / "db"))
+    assert ("validated by this build (new, or sharing an event_id with a new one): 5 (2 accepted;"
+            " 3 rejected: 2 duplicate_event_id, 1 unknown_event_type; 2 share an event_id with"
+            " rows of other content, event_id_conflict)." in build_log(tmp_path / "db"))
     build(landing / "*.csv", tmp_path / "db")
     assert "Raw rows validated by this build: none (no new rows)." in build_log(tmp_path / "db")
 

@@ -21,18 +21,23 @@
 {%- endmacro %}
 
 {#- "Raw rows validated by this build (new, or sharing an event_id with a new one): 1,105
-    (1,082 accepted; 23 rejected: 21 duplicate_event_id, ...). ...", or that there were none -#}
+    (1,082 accepted; 23 rejected: 21 duplicate_event_id, ...[; 2 share an event_id with rows of
+    other content, event_id_conflict]). ...", or that there were none. A conflict (D6) is named
+    because it means the feed sent one event_id for two different events. -#}
 {% macro raw_rows_validated_by_this_build(node) -%}
     {%- set counted = run_query(
-        "select rejection_reason, count(*) as raw_rows from " ~ node.relation_name
-        ~ " where processed_by = '" ~ invocation_id ~ "'"
+        "select rejection_reason, count(*) as raw_rows,"
+        ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting from "
+        ~ node.relation_name ~ " where processed_by = '" ~ invocation_id ~ "'"
         ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
     ) -%}
     {%- set accepted = namespace(rows=0) -%}
     {%- set total = namespace(rows=0) -%}
+    {%- set conflicting = namespace(rows=0) -%}
     {%- set rejected = [] -%}
-    {%- for reason, raw_rows in counted.rows -%}
+    {%- for reason, raw_rows, conflicts in counted.rows -%}
         {%- set total.rows = total.rows + raw_rows -%}
+        {%- set conflicting.rows = conflicting.rows + (conflicts or 0) -%}
         {%- if reason is none -%}
             {%- set accepted.rows = raw_rows -%}
         {%- else -%}
@@ -47,6 +52,8 @@
         ~ '{:,}'.format(total.rows) ~ ' (' ~ '{:,}'.format(accepted.rows) ~ ' accepted; '
         ~ '{:,}'.format(total.rows - accepted.rows) ~ ' rejected'
         ~ (': ' ~ rejected | join(', ') if rejected else '')
+        ~ ('; ' ~ '{:,}'.format(conflicting.rows | int) ~ ' share an event_id with rows of other '
+            ~ 'content, event_id_conflict' if conflicting.rows else '')
         ~ '). What became of each row: marts.fct_chat_event_audit.'
     ) }}
 {%- endmacro %}
