@@ -209,9 +209,10 @@ def test_fields_are_counted_as_the_csv_reader_reads_them(
     assert kakao_udfs.csv_field_count_error(str(good)) is None
     bad = tmp_path / "bad.csv.gz"
     with gzip.open(bad, "wb") as file:
-        file.write(b'a,b,c\n1,"x\ny",z\n2,3\n4,5,6,7\n8,9\n')
+        file.write(b'a,b,c\n1,"x\ny",z\n\n2,"p\nq"\n4,5,6,7\n8,9\n')
+    # the first wrong record starts on line 5 (line 3 is the second half of a quoted field)
     assert kakao_udfs.csv_field_count_error(str(bad)) == (
-        "its header has 3 fields, line 4 has 2, and 2 more lines differ")
+        "its header has 3 fields, line 5 has 2, and 2 more lines differ")
 
 
 def test_converting_a_file_with_an_extra_field_to_parquet_stops_naming_it(

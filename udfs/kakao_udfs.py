@@ -150,11 +150,12 @@ def csv_field_count_error(path: str | None) -> str | None:
     if path is None:
         return None
     expected = None
-    wrong, first = 0, ""
+    wrong, first, line = 0, "", 1  # line: where the next record starts
     try:
         with open_csv(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as file:
             lines = csv.reader(file)
             for fields in lines:
+                starts_on, line = line, lines.line_num + 1
                 if not fields:
                     continue
                 if expected is None:
@@ -162,7 +163,7 @@ def csv_field_count_error(path: str | None) -> str | None:
                 elif len(fields) != expected:
                     wrong += 1
                     if wrong == 1:
-                        first = f"its header has {expected} fields, line {lines.line_num} has "
+                        first = f"its header has {expected} fields, line {starts_on} has "
                         first += f"{len(fields)}"
     except (OSError, EOFError, csv.Error):
         return None

@@ -54,10 +54,9 @@
     only the last lines differ, reads no row of the file and says nothing, so its rows would
     vanish from the audit), rather than let the CSV reader fail on it with advice about its own
     options. The reader is also told `skip = 0`, so that it never takes leading lines for a
-    preamble to skip. Lenient: a
-    file the functions cannot read is left to the reader, and this check must never be what
-    fails on a file the reader itself accepts. Stops at the first file (in name order) with a
-    problem, naming it.
+    preamble to skip. Lenient: a file the functions cannot read is left to the reader, and this
+    check must never be what fails on a file the reader itself accepts. Stops at the first file
+    (in name order) with a problem, naming it.
 -#}
 {% macro chat_event_file_errors(quoted_path, parquet) -%}
     {%- set contract = chat_event_contract_columns() -%}
