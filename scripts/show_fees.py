@@ -109,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot open {database}: {error}", file=sys.stderr)
         return 1
     with connection:
+        # as statement.py checks: information_schema.tables lists tables and views
         built = {name for (name,) in connection.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts'"
-            " union all select view_name from duckdb_views() where schema_name = 'marts'"
+            "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()}
         missing = [mart for mart in MARTS if mart not in built]
         if missing:
