@@ -10,8 +10,11 @@
 -- the charges say now minus the frozen figures in fct_monthly_fees and the adjustments already
 -- recorded. Append-only (kept through --full-refresh), so for every channel and month:
 -- closed figures + sum of adjustments = fct_room_charges. `caused_by_event_ids` lists the
--- events first seen in this build whose billing day falls in that month (late events);
--- an adjustment without any (`reason` = recomputed) comes from a changed rule, price or var.
+-- events whose billing day falls in that month and that a build first saw after the month's
+-- figures were last recorded (at its close or by its last adjustment): the late events; an
+-- adjustment without any (`reason` = recomputed) comes from a changed rule, price or var.
+-- Both come from recorded rows only, so a build interrupted before or while writing this
+-- table is followed by one that records the same adjustment.
 
 {%- set closed_through = closed_through_month() %}
 {%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
@@ -64,8 +67,39 @@ recorded as (
 
 ),
 
+recorded_at as (
+
+    -- when each closed month's figures were last recorded: at its close, or by its latest
+    -- adjustment
+    select
+        channel_id,
+        usage_month,
+        max(recorded_at) as recorded_at
+
+    from (
+        select
+            channel_id,
+            usage_month,
+            closed_at as recorded_at
+        from closed_fees
+        {%- if is_incremental() %}
+
+        union all
+
+        select
+            channel_id,
+            usage_month,
+            detected_at as recorded_at
+        from {{ this }}
+        {%- endif %}
+    ) as recordings
+    group by channel_id, usage_month
+
+),
+
 late_events as (
 
+    -- the events of a closed month first seen after its figures were last recorded
     select
         placed.channel_id,
         cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date) as usage_month,
@@ -74,7 +108,17 @@ late_events as (
     from {{ ref('int_chat_events__first_seen') }} as seen
     inner join {{ ref('int_chat_events__assigned_to_rooms') }} as placed
         on seen.raw_row_id = placed.raw_row_id
-    where seen.first_seen_at = {{ build_started_at() }}
+    left join recorded_at
+        on
+            placed.channel_id = recorded_at.channel_id
+            and cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date)
+            = recorded_at.usage_month
+    where
+        cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date)
+        <= cast('{{ closed_through }}' as date)
+        and seen.first_seen_at > coalesce(
+            recorded_at.recorded_at, cast('1900-01-01' as {{ dbt.type_timestamp() }})
+        )
 
 ),
 
