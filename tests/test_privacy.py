@@ -333,8 +333,8 @@ def test_a_build_under_another_key_stops_until_a_full_refresh(
     database = build_with_key(events_path, tmp_path / "db", KEY_A)
     with connect_warehouse(database) as connection:
         before = customer_values(connection)
-        check = fetch(connection, "select setting_value from intermediate.int_billing_settings"
-                      " where setting_name = 'pseudonym_key_check'")
+        check = fetch(connection, "select billing_settings ->> 'pseudonym_key_check'"
+                      " from staging.stg_build_log__builds")
         shown = dict(fetch(connection, "select * from marts.rpt_billing_settings"))
     assert len(check) == 1 and KEY_A not in check[0][0]
     # the marts say the ids are pseudonymised; the check value is bookkeeping, not shown

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.spark
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "events"
 # Build times and invocation ids differ between any two builds; everything else must not.
-RUN_DEPENDENT = {"processed_by", "closed_at", "computed_at", "detected_at", "first_seen_at"}
+RUN_DEPENDENT = {"validated_at", "closed_at", "computed_at", "detected_at", "first_seen_at"}
 MARTS = ["fct_room_charges", "fct_chat_rooms", "fct_chat_event_audit", "fct_monthly_fees",
          "fct_fee_adjustments", "fct_charge_allocations", "fct_avoidable_charges",
          "rpt_invoice_reconciliation", "rpt_cost_by_consultant", "rpt_cost_by_team",

@@ -28,7 +28,7 @@
     {%- set counted = run_query(
         "select rejection_reason, count(*) as raw_rows,"
         ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting from "
-        ~ node.relation_name ~ " where processed_by = '" ~ invocation_id ~ "'"
+        ~ node.relation_name ~ " where validated_at = " ~ build_started_at()
         ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
     ) -%}
     {%- set accepted = namespace(rows=0) -%}

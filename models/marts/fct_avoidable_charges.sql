@@ -6,7 +6,7 @@
     )
 }}
 
--- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
 -- Charges a different habit would have avoided, one row per charge and category (DECISIONLOG
 -- D23; a charge can fall in several):
 --   quick_reentry  a room's opening charge, when the same customer's previous room ended by
@@ -20,7 +20,7 @@
 --   rollover       a day_rollover charge (the room carried on past 04:00 KST), with the room's
 --                  last activity before that billing day began and its local hour.
 -- Incremental by whole streams: a build rewrites the streams in
--- int_chat_events__streams_to_recompute (D16), reading their rooms and charges from the marts
+-- int_chat_rooms__streams_to_recompute (D16), reading their rooms and charges from the marts
 -- (which hold every room of a stream), since a room's category looks at the room before it.
 
 {%- set reentry_minutes = kakao_var('quick_reentry_minutes') | int %}

@@ -1,13 +1,12 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_rooms_to_recompute() }}",
+        pre_hook="{{ delete_mart_streams_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
--- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
--- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
+-- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
 -- Each chat-room charge's price split among those it is attributed to (DECISIONLOG D22), one
 -- row per charge and share:
 --   consultant               each consultant who sent a message in the room on the charge's
@@ -17,8 +16,8 @@
 --   unidentified_consultant  consultant messages that day, none with a consultant_id: the price;
 --   unanswered               no consultant message that day: the price.
 -- A charge's shares sum to its price, so a month's shares sum to its fee. Incremental like the
--- other room-level marts: a build rewrites the rooms int_chat_rooms__lifecycle wrote again
--- (DECISIONLOG D16, D27).
+-- other room-level marts: a build rewrites the streams in int_chat_rooms__streams_to_recompute
+-- (DECISIONLOG D16).
 
 -- (The aliases below are used by the room filter on incremental builds, hence noqa.)
 
@@ -27,14 +26,14 @@ with
 charges as (
 
     select * from {{ ref('fct_room_charges') }} as charges  -- noqa: AL05
-    where {{ in_mart_rooms_to_recompute('charges') }}
+    where {{ in_mart_streams_to_recompute('charges') }}
 
 ),
 
 rooms as (
 
     select * from {{ ref('fct_chat_rooms') }} as rooms  -- noqa: AL05
-    where {{ in_mart_rooms_to_recompute('rooms') }}
+    where {{ in_mart_streams_to_recompute('rooms') }}
 
 ),
 

@@ -6,21 +6,22 @@
 }}
 
 -- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('stg_build_log__builds') }}
 -- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
 --   billed   / room_activity    a room_opened or message inside a room (on a charged day);
 --   unbilled / room_end_event   a room_left or room_closed that ended its room;
 --   unbilled / outside_room     accepted, but no room was open;
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
--- Incremental: rewrites the raw rows validated by this build and the events
--- int_chat_events__assigned_to_rooms rewrote (from each stream's rewrite_from_at on, DECISIONLOG
--- D27), one row per raw row, replacing the rows it held for them by raw_row_id; on Spark, whole
--- stream buckets.
+-- Incremental: rewrites the raw rows validated since the last complete build (rejected ones
+-- included) and the events int_chat_events__assigned_to_rooms rewrote (from each stream's
+-- rewrite_from_at on, DECISIONLOG D27), one row per raw row, replacing the rows it held for them
+-- by raw_row_id; on Spark, whole stream buckets.
 
 with
 
 raw_rows as (
 
-    {{ events_to_recompute(ref('int_chat_events__validated'), validated_by_this_build=true, rewritten_only=true) }}
+    {{ events_to_recompute(ref('int_chat_events__validated'), pending_rows=true, rewritten_only=true) }}
 
 ),
 

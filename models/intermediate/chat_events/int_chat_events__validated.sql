@@ -14,7 +14,8 @@
 -- Incremental: a build looks at the raw rows it has not seen (from the staged rows loaded since
 -- its previous run), the rows it rejected as in the future (re-checked: the run's clock has
 -- moved), and every earlier row sharing an event_id with those, and rewrites exactly these rows
--- (`processed_by` = this build). There is no lookback window: a late row is compared with every
+-- (`validated_at` = this build's start: int_chat_events__streams_to_recompute recomputes their
+-- streams until a complete build has). There is no lookback window: a late row is compared with every
 -- earlier row of its event_id, however old. Those rows are found by a join on event_id over two
 -- columns of this table, so the build hashes a day's ids, not the table's, and reads the other
 -- columns of the few rows it found (macro row_locator). On Spark the table is partitioned by
@@ -218,7 +219,7 @@ final as (
             false
         ) as event_id_conflict,
         ranked.loaded_at,
-        '{{ invocation_id }}' as processed_by,
+        {{ build_started_at() }} as validated_at,
         {{ stream_bucket('ranked.stream_id') }} as stream_bucket
 
     from ranked

@@ -2,11 +2,10 @@
     config(
         materialized='incremental',
         pre_hook="{{ delete_stream_rooms_to_recompute() }}",
-        **stream_incremental_config()
+        **stream_incremental_config(duckdb_strategy='delete+insert', unique_key='room_id')
     )
 }}
 
--- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- One row per chat room with how and when it ended (DECISIONLOG D8), first of:
 --   * its ending event (room_left -> customer_left, room_closed -> closed, `!종료` -> end_command);
 --   * expiry at last customer activity + room_expiry_days, if that is at or before the next
@@ -14,21 +13,18 @@
 --     accepted occurred_at);
 --   * the next room_opened of the customer (superseded).
 -- Otherwise the room is still open (ended_at and end_reason null).
--- Incremental: of the streams in int_chat_events__streams_to_recompute, rewrites the rooms from
--- the room_opened it names on (DECISIONLOG D27: the earlier rooms have a next room and none of
--- their events changed, so neither their events nor their ends can change), and whole streams
--- where it names none (new streams, those only the data's clock touched; on Spark, whole stream
--- buckets). The data's clock is always taken over every accepted event.
+-- Incremental: rewrites the rooms of int_chat_events__streams_to_recompute from the room_opened
+-- it names on (DECISIONLOG D27: the earlier rooms have a next room and none of their events
+-- changed, so neither their events nor their ends can change), and the rooms whose end the
+-- data's clock has changed since this table was written (a room still open whose expiry the
+-- clock has reached, or, after the clock stepped back, one it had expired: their events' rooms
+-- do not change; a room written again replaces its row by room_id); on Spark, whole stream
+-- buckets. `computed_at` marks the rows each build wrote: the models after this one recompute
+-- their streams (int_chat_rooms__streams_to_recompute).
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 
 with
-
-events as (
-
-    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms'), clock_only_streams=true) }}
-
-),
 
 data_clock as (
 
@@ -36,6 +32,56 @@ data_clock as (
 
     from {{ ref('int_chat_events__validated') }}
     where rejection_reason is null
+
+),
+
+{% if is_incremental() %}
+
+clock_rooms as (
+
+    -- rooms whose end the data's clock has changed: the last room of a stream whose events did
+    -- not change (those are recomputed above), open with its expiry reached, or expired by a
+    -- clock that has since stepped back
+    select
+        rooms.room_id,
+        rooms.stream_bucket
+
+    from {{ this }} as rooms
+    cross join data_clock
+    where
+        (
+            (rooms.end_reason is null and rooms.expires_at <= data_clock.data_as_of)
+            or (rooms.is_expired_by_data_clock and rooms.expires_at > data_clock.data_as_of)
+        )
+        and rooms.stream_id not in (
+            select streams.stream_id
+            from {{ ref('int_chat_events__streams_to_recompute') }} as streams
+        )
+
+),
+
+{% endif %}
+
+events as (
+
+    {% if is_incremental() and rewrites_whole_stream_buckets() -%}
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where
+        stream_bucket in (
+            select streams.stream_bucket
+            from {{ ref('int_chat_events__streams_to_recompute') }} as streams
+        )
+        or stream_bucket in (select clock_rooms.stream_bucket from clock_rooms)
+    {%- else -%}
+    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms')) }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where room_id in (select clock_rooms.room_id from clock_rooms)
+    {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -143,6 +189,7 @@ final as (
         customer_message_count,
         consultant_message_count,
         system_message_count,
+        {{ build_started_at() }} as computed_at,
         {{ stream_bucket('stream_id') }} as stream_bucket
 
     from ended

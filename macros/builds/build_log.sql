@@ -1,0 +1,50 @@
+{#-
+    The build log, `build_log.builds` (source build_log.builds): the warehouse's record of its
+    own builds. Every `dbt build` or `dbt run` adds a row when it starts (on-run-start,
+    record_build_start) and one when it ends (on-run-end, record_build_end); a build killed on
+    the way has only the first.
+
+    A build is complete when every model that keeps rows between builds (the incremental
+    models) and every model they read ran without an error in it. The work a build validates
+    stays "to recompute" until a complete build (int_chat_events__streams_to_recompute: the
+    raw rows validated since the last complete build started), so an interrupted, failed or
+    partly selected build is finished by the next ordinary one (docs/incremental.md).
+
+    build_log_relation(): the table, as a relation.
+    create_build_log(): creates the schema and table when missing (dispatched: Spark's table
+        is a Parquet table).
+-#}
+{% macro build_log_relation() -%}
+    {{ return(source('build_log', 'builds')) }}
+{%- endmacro %}
+
+{% macro build_log_columns() -%}
+    {{ return([
+        ('invocation_id', dbt.type_string()),
+        ('command', dbt.type_string()),
+        ('is_full_refresh', dbt.type_boolean()),
+        ('started_at', dbt.type_timestamp()),
+        ('finished_at', dbt.type_timestamp()),
+        ('is_complete', dbt.type_boolean()),
+        ('failed_tests', dbt.type_int()),
+        ('billing_settings', dbt.type_string()),
+    ]) }}
+{%- endmacro %}
+
+{% macro create_build_log() -%}
+    {{ return(adapter.dispatch('create_build_log', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__create_build_log() -%}
+    {%- set log = build_log_relation() -%}
+    {%- do run_query('create schema if not exists ' ~ log.schema) -%}
+    {%- do run_query('create table if not exists ' ~ log ~ ' ('
+        ~ build_log_columns() | map('join', ' ') | join(', ') ~ ')') -%}
+{%- endmacro %}
+
+{% macro spark__create_build_log() -%}
+    {%- set log = build_log_relation() -%}
+    {%- do run_query('create database if not exists ' ~ log.schema) -%}
+    {%- do run_query('create table if not exists ' ~ log ~ ' ('
+        ~ build_log_columns() | map('join', ' ') | join(', ') ~ ') using parquet') -%}
+{%- endmacro %}

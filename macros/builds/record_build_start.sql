@@ -1,0 +1,79 @@
+{#-
+    On-run-start of a `dbt build` or `dbt run`: creates the build log when missing, stops a
+    build whose start is not later than the last one's (a clock set back: the models find new
+    rows by load time, so they would miss them), and adds the build's start row, committed
+    before any model runs.
+-#}
+{% macro record_build_start() -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- do create_build_log() -%}
+    {%- set log = build_log_relation() -%}
+    {%- set started_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
+    {%- set later = run_query(
+        'select cast(max(started_at) as ' ~ dbt.type_string() ~ ') from ' ~ log
+        ~ " where started_at >= cast('" ~ started_at ~ "' as " ~ dbt.type_timestamp() ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- if later is not none -%}
+        {{ exceptions.raise_compiler_error(
+            "This build starts at " ~ started_at ~ " UTC by this machine's clock, not after the "
+            ~ "start of an earlier build of the warehouse (" ~ later ~ " UTC). The models find "
+            ~ "new rows by the time the build that loaded them started, so a build with a clock "
+            ~ "set back would miss them. Nothing was written. Correct the machine's clock (or "
+            ~ "wait until it has passed " ~ later ~ " UTC) and run the build again."
+        ) }}
+    {%- endif -%}
+    {%- do write_to_build_log(build_log_row(finished=false)) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- Run an insert into the build log and commit it (with anything the hook wrote before it:
+    dbt leaves a transaction open on the hooks' connection once it has listed a schema, and
+    rolls it back when the hooks end). -#}
+{% macro write_to_build_log(sql) -%}
+    {%- call statement('write_to_build_log', auto_begin=true) -%}
+        {{ sql }}
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+{%- endmacro %}
+
+{#- the insert of this build's row: its start (finished=false), or its end -#}
+{% macro build_log_row(finished, is_complete=none, failed_tests=none) -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set settings = {} -%}
+    {%- for name, value in billing_settings() -%}
+        {%- do settings.update({name: value}) -%}
+    {%- endfor -%}
+    {%- set values = [
+        "'" ~ invocation_id ~ "'",
+        "'" ~ build_command() | replace("'", "''") ~ "'",
+        'true' if flags.FULL_REFRESH else 'false',
+        "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as "
+            ~ dbt.type_timestamp() ~ ")",
+        ("cast('" ~ modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S.%f')
+            ~ "' as " ~ dbt.type_timestamp() ~ ")") if finished
+            else 'cast(null as ' ~ dbt.type_timestamp() ~ ')',
+        ('true' if is_complete else 'false') if finished
+            else 'cast(null as ' ~ dbt.type_boolean() ~ ')',
+        failed_tests if failed_tests is not none else 'cast(null as ' ~ dbt.type_int() ~ ')',
+        "'" ~ tojson(settings) | replace("'", "''") ~ "'",
+    ] -%}
+    {{ return('insert into ' ~ build_log_relation() ~ ' values (' ~ values | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{#- "dbt build --full-refresh --select a b": how this build was asked for -#}
+{% macro build_command() -%}
+    {%- set words = ['dbt', flags.WHICH] -%}
+    {%- if flags.FULL_REFRESH -%}{%- do words.append('--full-refresh') -%}{%- endif -%}
+    {%- for option, flag in [('select', '--select'), ('exclude', '--exclude'),
+                             ('selector', '--selector'), ('resource_types', '--resource-type'),
+                             ('exclude_resource_types', '--exclude-resource-type')] -%}
+        {%- set given = invocation_args_dict.get(option) -%}
+        {%- if given -%}
+            {%- do words.append(flag) -%}
+            {%- do words.append(given | join(' ') if given is not string else given) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(words | join(' ')) }}
+{%- endmacro %}
