@@ -25,11 +25,14 @@ file's dialect and reads no row of it at all, without an error. It reads the who
 build calls it only for files it has not loaded.
 
 `kakao_publish_stage(dir)` and `kakao_publish_commit(staging_dir, dir)`: the file-system half of
-publishing the marts (macro publish_marts, on-run-end). The first makes an empty staging folder
-inside the publish folder and returns its absolute path; the SQL writes every file there; the
-second moves each file over its published namesake with an atomic rename, so a reader sees the
-old file or the new one, never part of one, and writes a small DuckDB file of views over them.
-Both run once per build, in the dbt process.
+publishing the marts (macro publish_marts, on-run-end). The first makes an empty version folder
+versions/<id>.partial in the publish folder and returns its absolute path; the SQL writes every
+mart's file there; the second renames it to versions/<id>, renames a new catalog (a small DuckDB
+file of views over that version's files) over the old one and then a new symlink over `current`.
+Each rename is atomic, so a reader of the catalog or of `current`, and a build killed at any
+moment, finds all of one build's marts, never a mix. The version before stays for readers that
+still have it open; older ones, and whatever an interrupted publish left, are removed. Both run
+once per build, in the dbt process.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import os
 import re
 import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,61 +178,115 @@ def csv_field_count_error(path: str | None) -> str | None:
     return first or None
 
 
-STAGING_PREFIX = ".staging-"
-# A DuckDB file of views (schema marts) over the published Parquet files, for BI tools.
+# The publish folder: versions/<id>/ holds one build's Parquet files, `current` is a symlink to
+# the version readers should read, CATALOG_FILE a DuckDB file of views (schema marts) over the
+# same version's files, for BI tools.
+VERSIONS = "versions"
+CURRENT = "current"
 CATALOG_FILE = "kakao_billing_marts.duckdb"
 CATALOG_STORAGE_VERSION = "v1.0.0"
+PARTIAL = ".partial"  # suffix of a version folder still being written
+TEMPORARY = ".tmp-"  # prefix of the new catalog and symlink until they are renamed into place
+FORMER_STAGING = ".staging-"  # staging folders of the layout before versions
+
+
+def remove(path: Path) -> None:
+    """Delete a file, symlink or folder; one that is already gone is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def publish_stage(publish_dir: str) -> str:
-    """Create an empty staging folder in publish_dir (made absolute); return its path.
+    """Create the folder versions/<id>.partial in publish_dir (made absolute); return its path.
 
-    Staging folders left by an interrupted build are removed: a build holds the warehouse's
-    write lock, so no other build is publishing into this folder at the same time.
+    <id> is the UTC time and a random suffix, so that versions sort by time. What interrupted
+    publishes left (partial versions, temporary files) is removed first: a build holds the
+    warehouse's write lock, so no other build is publishing into this folder at the same time.
     """
     target = Path(publish_dir).expanduser().absolute()
-    target.mkdir(parents=True, exist_ok=True)
-    for stale in target.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = target / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    (target / VERSIONS).mkdir(parents=True, exist_ok=True)
+    for leftover in [*(target / VERSIONS).glob("*" + PARTIAL), *target.glob(TEMPORARY + "*"),
+                     *target.glob(FORMER_STAGING + "*")]:
+        remove(leftover)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    staging = target / VERSIONS / f"{stamp}-{uuid.uuid4().hex[:6]}{PARTIAL}"
     staging.mkdir()
     return str(staging)
 
 
-def publish_commit(staging_dir: str, publish_dir: str) -> str:
-    """Publish the staged Parquet files; returns the absolute publish folder.
-
-    Each staged file is renamed over its published namesake (atomic on one file system), and
-    Parquet files that were not restaged (a mart that no longer exists) are removed. Then the
-    catalog CATALOG_FILE, views over the published files, is written and renamed into place.
-    """
-    staging = Path(staging_dir)
-    target = Path(publish_dir).expanduser().absolute()
-    if staging.parent != target or not staging.name.startswith(STAGING_PREFIX):
-        raise ValueError(f"{staging} is not a staging folder of {target}")
-    staged = sorted(path for path in staging.glob("*.parquet") if path.is_file())
-    for path in staged:
-        os.replace(path, target / path.name)
-    names = {path.name for path in staged}
-    for old in target.glob("*.parquet"):
-        if old.name not in names:
-            old.unlink()
-    catalog = staging / CATALOG_FILE
+def write_catalog(path: Path, files: list[Path]) -> None:
+    """A DuckDB file of views marts.<file name> over the Parquet files (absolute paths), in the
+    oldest storage format this DuckDB writes, so that any DuckDB client from 1.0 on (the CLI, a
+    BI tool's driver) can open it, whatever version built the warehouse."""
     with duckdb.connect() as connection:
-        # in the oldest storage format this DuckDB writes, so that any DuckDB client from 1.0
-        # on (the CLI, a BI tool's driver) can open it, whatever version built the warehouse
-        quoted_catalog = str(catalog).replace("'", "''")
-        connection.execute(f"attach '{quoted_catalog}' as published_catalog "
+        quoted = str(path).replace("'", "''")
+        connection.execute(f"attach '{quoted}' as published_catalog "
                            f"(storage_version '{CATALOG_STORAGE_VERSION}')")
         connection.execute("create schema published_catalog.marts")
-        for path in staged:
-            published = str(target / path.name).replace("'", "''")
-            connection.execute(f'create view published_catalog.marts."{path.stem}" as '
-                               f"select * from read_parquet('{published}')")
+        for file in files:
+            quoted = str(file).replace("'", "''")
+            connection.execute(f'create view published_catalog.marts."{file.stem}" as '
+                               f"select * from read_parquet('{quoted}')")
         connection.execute("detach published_catalog")
+
+
+def published_versions(target: Path) -> set[str]:
+    """The version folders `current` and the catalog point to: those readers may have open."""
+    versions: set[str] = set()
+    with contextlib.suppress(OSError):
+        versions.add(Path(os.readlink(target / CURRENT)).name)
+    with contextlib.suppress(duckdb.Error), duckdb.connect(
+            str(target / CATALOG_FILE), read_only=True) as catalog:
+        for (sql,) in catalog.execute(
+                "select sql from duckdb_views() where schema_name = 'marts'").fetchall():
+            versions.update(re.findall(rf"/{VERSIONS}/([^/']+)/[^/']+\.parquet'", sql))
+    return versions
+
+
+def publish_commit(staging_dir: str, publish_dir: str) -> str:
+    """Publish the version staged in staging_dir; returns what the build logs.
+
+    Three renames, each atomic on one file system, so that a reader, and a build killed at any
+    moment, finds one complete version, the previous one or this one:
+    1. versions/<id>.partial, its files all written, becomes versions/<id>;
+    2. the catalog of views over that folder's files, written under a temporary name, is
+       renamed over CATALOG_FILE;
+    3. a symlink to versions/<id>, made under a temporary name, is renamed over `current`.
+    Then every version but this one and those `current` and the catalog pointed to before
+    (a reader may still be reading them) is removed, and so are the Parquet files that
+    builds before versions published at the top of the folder.
+    """
+    target = Path(publish_dir).expanduser().absolute()
+    staging = Path(staging_dir)
+    if staging.parent != target / VERSIONS or staging.suffix != PARTIAL:
+        raise ValueError(f"{staging} is not a partial version folder of {target}")
+    version = staging.with_suffix("")
+    os.rename(staging, version)
+    keep = {version.name, *published_versions(target)}
+    files = sorted(version.glob("*.parquet"))
+
+    catalog = target / f"{TEMPORARY}{version.name}-{CATALOG_FILE}"
+    write_catalog(catalog, files)
     os.replace(catalog, target / CATALOG_FILE)
-    shutil.rmtree(staging)
-    return str(target)
+    link = target / f"{TEMPORARY}{version.name}-{CURRENT}"
+    os.symlink(Path(VERSIONS) / version.name, link)
+    os.replace(link, target / CURRENT)
+
+    for old in (target / VERSIONS).iterdir():
+        if old.name not in keep:
+            remove(old)
+    former = sorted(target.glob("*.parquet"))
+    for path in former:
+        path.unlink()
+    message = (f"Published {len(files)} marts as Parquet to {version} (now {target / CURRENT})"
+               f" and the views in {target / CATALOG_FILE}")
+    if former:
+        message += (f"\nRemoved {len(former)} Parquet file{'s' if len(former) > 1 else ''} from"
+                    f" the top of {target}, where earlier builds published them; the marts are"
+                    f" now in {target / CURRENT}/")
+    return message
 
 
 class Plugin(BasePlugin):

@@ -1,14 +1,17 @@
 {#-
     Run at the end of every dbt invocation (on-run-end). After a `dbt build` or `dbt run` in
-    which nothing failed, writes every model of schema `marts` as a Parquet file to
-    env KAKAO_PUBLISH_DIR (default: folder `published` next to the warehouse file, so
-    warehouse/published; a relative path is taken from the directory dbt runs in),
-    plus kakao_billing_marts.duckdb: a small DuckDB file of views over those Parquet files.
-    BI tools read these, never the warehouse file, so they do not block the next build.
+    which nothing failed, writes every model of schema `marts` as a Parquet file into a new
+    version folder versions/<id>/ of env KAKAO_PUBLISH_DIR (default: folder `published` next to
+    the warehouse file, so warehouse/published; a relative path is taken from the directory dbt
+    runs in). Then kakao_publish_commit renames a new kakao_billing_marts.duckdb (a small DuckDB
+    file of views over those files) over the old one and switches the symlink `current` to the
+    new version. BI tools read these, never the warehouse file, so they do not block the next
+    build.
 
     All or nothing: a build with an error, a failed test or a skipped node publishes nothing, and
-    the files of the last good build stay. Each file is written to a staging folder first, then
-    renamed over the old one (atomic), so a reader never sees a partly written file.
+    the last good build's version stays. A reader of the catalog or of `current` sees one
+    build's marts, the previous or the new ones, never a mix, even when the build is killed
+    while it publishes (udfs/kakao_udfs.py). The version readers had before stays too.
     DuckDB only; on other engines it logs that publishing is skipped. Var publish_marts: false
     turns it off.
 -#}
@@ -98,6 +101,7 @@
             ~ '/published' -%}
     {%- endif -%}
     {%- set quoted_dir = "'" ~ publish_dir | replace("'", "''") ~ "'" -%}
+    {#- the new version's folder: versions/<id>.partial until kakao_publish_commit -#}
     {%- set staging = run_query(
         "select kakao_publish_stage(" ~ quoted_dir ~ ")").columns[0].values()[0] -%}
 
@@ -117,10 +121,10 @@
             ~ file | replace("'", "''") ~ "' (format parquet, compression zstd)") -%}
     {%- endfor -%}
 
+    {#- switches the catalog and `current` to the new version; returns what to log -#}
     {%- set published = run_query(
         "select kakao_publish_commit('" ~ staging | replace("'", "''") ~ "', " ~ quoted_dir ~ ")"
     ).columns[0].values()[0] -%}
-    {{ log("Published " ~ marts | length ~ " marts as Parquet to " ~ published
-        ~ " (and the views in " ~ published ~ "/kakao_billing_marts.duckdb)", info=True) }}
+    {{ log(published, info=True) }}
     {{ return('') }}
 {%- endmacro %}
