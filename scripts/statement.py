@@ -90,8 +90,11 @@ def open_warehouse(database: Path) -> duckdb.DuckDBPyConnection:
 
 
 def open_published(publish_dir: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory database with views marts.<mart> over the published Parquet files."""
-    missing = [mart for mart in MARTS if not (publish_dir / f"{mart}.parquet").is_file()]
+    """An in-memory database with views marts.<mart> over the Parquet files of the version
+    publish_dir/current points to. The link is resolved once, so that every mart comes from
+    the same build even if a build publishes a new version meanwhile (it keeps this one)."""
+    version = (publish_dir / "current").resolve()
+    missing = [mart for mart in MARTS if not (version / f"{mart}.parquet").is_file()]
     if missing:
         raise StatementError(
             f"No published {missing[0]} in {publish_dir}; run `make build`, which publishes "
@@ -101,7 +104,7 @@ def open_published(publish_dir: Path) -> duckdb.DuckDBPyConnection:
     connection.execute("set TimeZone = 'UTC'")
     connection.execute("create schema marts")
     for mart in MARTS:
-        path = str((publish_dir / f"{mart}.parquet").resolve()).replace("'", "''")
+        path = str(version / f"{mart}.parquet").replace("'", "''")
         connection.execute(f"create view marts.{mart} as from read_parquet('{path}')")
     return connection
 
