@@ -139,6 +139,21 @@ def cli_environment(work_dir: Path, *, project_dir: Path = PROJECT_DIR,
     }
 
 
+def dbt_command(
+    args: Sequence[str],
+    work_dir: Path,
+    *,
+    events_path: Path | str,
+    vars: Mapping[str, object] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> list[str]:
+    """The `dbt <args>` command line run_dbt_cli runs (with cli_environment, in work_dir)."""
+    all_vars = {"chat_events_path": str(events_path), **(vars or {})}
+    return [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(project_dir),
+            "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+            "--vars", json.dumps(all_vars)]
+
+
 def run_dbt_cli(
     args: Sequence[str],
     work_dir: Path,
@@ -155,20 +170,8 @@ def run_dbt_cli(
     when the command fails.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
-    all_vars = {"chat_events_path": str(events_path), **(vars or {})}
     result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--project-dir",
-            str(project_dir),
-            "--target-path",
-            str(work_dir / "target"),
-            "--log-path",
-            str(work_dir / "logs"),
-            "--vars",
-            json.dumps(all_vars),
-        ],
+        dbt_command(args, work_dir, events_path=events_path, vars=vars, project_dir=project_dir),
         cwd=work_dir,
         env=cli_environment(work_dir, project_dir=project_dir, database=database),
         capture_output=True,
