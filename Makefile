@@ -99,9 +99,10 @@ run: $(STAMP) build fees
 
 # EVENTS: your chat event files (a path or glob, CSV or Parquet); unset: the sample data.
 # FULL_REFRESH=1: rebuild from the files as they are (dbt build --full-refresh).
+# scripts/dbt_build.py: stops at once if another process holds the warehouse, and handles
+# SIGTERM (a scheduler's stop) like Ctrl-C.
 build: $(STAMP)
-	@$(BIN)/python scripts/check_warehouse_lock.py --database $(KAKAO_DUCKDB_PATH)
-	$(BIN)/dbt build $(if $(FULL_REFRESH),--full-refresh) $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
+	$(BIN)/python scripts/dbt_build.py build $(if $(FULL_REFRESH),--full-refresh) $(if $(EVENTS),--vars '{chat_events_path: "$(EVENTS)"}')
 
 fees: $(STAMP)
 	@$(BIN)/python scripts/show_fees.py --database $(KAKAO_DUCKDB_PATH)
