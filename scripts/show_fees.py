@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from build_status import last_build_warning
+
 DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
 # The marts the queries below read.
 MARTS = ["fct_monthly_fees", "fct_fee_adjustments", "rpt_invoice_reconciliation",
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"The warehouse {database} has no marts.{missing[0]}; run `make run`.",
                   file=sys.stderr)
             return 1
+        warning = last_build_warning(connection)
         fees = connection.execute(FEES_QUERY)
         fee_headers = [d[0] for d in fees.description]
         fee_rows = fees.fetchall()
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         audit_headers = [d[0] for d in audit.description]
         audit_rows = audit.fetchall()
 
+    if warning:
+        print(f"warning: {warning}\n", file=sys.stderr)
     print(f"Monthly 상담톡 fees (KRW), marts.fct_monthly_fees in {database}\n")
     print(format_table(fee_headers, fee_rows) if fee_rows else "(no charges)")
     if adjustment_rows:
@@ -143,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
           if reconciliation_rows else "(no months)")
     print("\nEvery raw event row, by disposition (marts.fct_chat_event_audit)\n")
     print(format_table(audit_headers, audit_rows) if audit_rows else "(no rows)")
+    if warning:
+        # said again at the end, where a long table leaves the reader
+        print(f"\nwarning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -29,6 +29,8 @@ from typing import Any
 
 import duckdb
 
+from build_status import last_build_warning
+
 DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
 DEFAULT_OUT_DIR = "warehouse/statements"
 MARTS = (
@@ -195,6 +197,8 @@ class ChannelMonth:
     reconciliation: dict | None
     source: str
     billing_day: BillingDay
+    # the warehouse's last build did not finish cleanly (build_status.last_build_warning)
+    build_warning: str | None = None
 
 
 def invoices_without_usage(connection: duckdb.DuckDBPyConnection, month: dt.date,
@@ -257,7 +261,7 @@ def billing_day(connection: duckdb.DuckDBPyConnection) -> BillingDay:
 
 
 def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
-         source: str, day: BillingDay) -> ChannelMonth:
+         source: str, day: BillingDay, build_warning: str | None = None) -> ChannelMonth:
     key = [channel, month]
     fees = rows(connection, "from marts.fct_monthly_fees where channel_id = ? and usage_month = ?",
                 key)[0]
@@ -290,7 +294,8 @@ def load(connection: duckdb.DuckDBPyConnection, channel: str, month: dt.date,
     reconciliation = rows(connection, """
         from marts.rpt_invoice_reconciliation where channel_id = ? and usage_month = ?""", key)
     return ChannelMonth(channel, month, fees, daily, avoidable, rollover_hours, teams,
-                        reconciliation[0] if reconciliation else None, source, day)
+                        reconciliation[0] if reconciliation else None, source, day,
+                        build_warning)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -483,6 +488,7 @@ table.invoice td.total { font-weight: 700; }
 .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   vertical-align: -1px; }
 .note { color: #5a6675; font-size: 13px; }
+.warning { border: 1px solid #c0392b; background: #fdecea; color: #8e2418; padding: 8px 12px; }
 footer { margin-top: 40px; color: #5a6675; font-size: 12px; }
 @media print { body { padding: 0; } h2 { break-after: avoid; } }
 """
@@ -515,7 +521,11 @@ def render(data: ChannelMonth, generated_at: dt.datetime) -> str:
 Charged under room_charge_policy <span id="charge-policy">{e(day.charge_policy)}</span>:
 {e(day.policy)}. Usage month {e(month)}, billed with the invoice for
 {e(f"{f['billing_month']:%Y-%m}")}.</p>
-</header>
+</header>""")
+    if data.build_warning:
+        body.append(f"""
+<p id="build-warning" class="warning">Warning: {e(data.build_warning)}</p>""")
+    body.append(f"""
 <section id="invoice-line">
 <h2>Invoice line</h2>
 <table class="invoice">
@@ -698,7 +708,10 @@ def main(argv: list[str] | None = None) -> int:
                 unused = invoices_without_usage(connection, month, args.channel)
                 channels = channels_with_usage(connection, month, args.channel, unused)
                 day = billing_day(connection)
-                statements = [load(connection, channel, month, source, day)
+                # the published copy is a complete build's; the warehouse says how its last went
+                warning = (None if source.startswith("published")
+                           else last_build_warning(connection))
+                statements = [load(connection, channel, month, source, day, warning)
                               for channel in channels]
             except duckdb.Error as error:
                 raise StatementError(f"Cannot read the marts ({first_line(error)}); run "
@@ -712,6 +725,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         if unused:
             print(f"note: {unused} No statement shows them.", file=sys.stderr)
+        if warning and statements:
+            print(f"warning: {warning} The statements say so too.", file=sys.stderr)
     except StatementError as error:
         print(f"statement.py: {error}", file=sys.stderr)
         return 1
