@@ -9,10 +9,10 @@
         {{ return('') }}
     {%- endif -%}
     {%- do create_build_log() -%}
-    {%- set log = build_log_relation() -%}
+    {%- set build_log = build_log_relation() -%}
     {%- set started_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
     {%- set later = run_query(
-        'select cast(max(started_at) as ' ~ dbt.type_string() ~ ') from ' ~ log
+        'select cast(max(started_at) as ' ~ dbt.type_string() ~ ') from ' ~ build_log
         ~ " where started_at >= cast('" ~ started_at ~ "' as " ~ dbt.type_timestamp() ~ ')'
     ).columns[0].values()[0] -%}
     {%- if later is not none -%}
@@ -23,6 +23,18 @@
             ~ "set back would miss them. Nothing was written. Correct the machine's clock (or "
             ~ "wait until it has passed " ~ later ~ " UTC) and run the build again."
         ) }}
+    {%- endif -%}
+    {%- set last = run_query(
+        "select starts.command, cast(starts.started_at as " ~ dbt.type_string() ~ "),"
+        ~ " ends.invocation_id is not null, coalesce(ends.is_complete, false) from " ~ build_log
+        ~ " as starts left join " ~ build_log ~ " as ends on starts.invocation_id = ends.invocation_id"
+        ~ " and ends.finished_at is not null where starts.finished_at is null"
+        ~ " order by starts.started_at desc limit 1"
+    ).rows -%}
+    {%- if last and not last[0][3] -%}
+        {{ log("The last build of this warehouse (`" ~ last[0][0] ~ "`, started " ~ last[0][1]
+            ~ " UTC) " ~ ("did not complete" if last[0][2] else "did not finish")
+            ~ ": this build finishes its work.", info=True) }}
     {%- endif -%}
     {%- do write_to_build_log(build_log_row(finished=false)) -%}
     {{ return('') }}

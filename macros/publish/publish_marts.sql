@@ -8,8 +8,9 @@
     new version. BI tools read these, never the warehouse file, so they do not block the next
     build.
 
-    All or nothing: a build with an error, a failed test or a skipped node publishes nothing, and
-    the last good build's version stays. A reader of the catalog or of `current` sees one
+    All or nothing: a build with an error, a failed test or a skipped node publishes nothing,
+    nor does one that did not run every model (--select; models_not_completed, build log): the
+    last good build's version stays. A reader of the catalog or of `current` sees one
     build's marts, the previous or the new ones, never a mix, even when the build is killed
     while it publishes (udfs/kakao_udfs.py). The version readers had before stays too.
     DuckDB only; on other engines it logs that publishing is skipped. Var publish_marts: false
@@ -50,6 +51,12 @@
     {%- if failed or skipped -%}
         {{ return('the build did not succeed: ' ~ (failed | join(', ') or 'no failure')
             ~ '; ' ~ skipped | length ~ ' skipped') }}
+    {%- endif -%}
+    {#- a build of part of the project (--select) leaves the marts mid-way (build log) -#}
+    {%- set missing = models_not_completed(results) -%}
+    {%- if missing -%}
+        {{ return('the build did not run every model: ' ~ missing[:3] | join(', ')
+            ~ (' and ' ~ (missing | length - 3) ~ ' more' if missing | length > 3 else '')) }}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}

@@ -3,21 +3,47 @@
     terminal, so that a rejected row (a misspelt event_type can lower a fee) is seen without
     querying the audit; and, when the data test loaded_rows_are_still_in_the_source failed, the
     files it found and the command that rebuilds from them (a test that failed, not one whose
-    query errored: that query is run again here). Only logs; returns no SQL.
+    query errored: that query is run again here); and, when a check between the layers failed
+    (tests/integrity, relationships), what that means and the command that fixes it. Only
+    logs; returns no SQL.
 -#}
 {% macro report_build(results) -%}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set failed_checks = [] -%}
     {%- for result in results -%}
         {%- if result.node.name == 'int_chat_events__validated' and result.status == 'success' -%}
             {%- do log(raw_rows_validated_by_this_build(result.node), info=True) -%}
         {%- elif result.node.name == 'loaded_rows_are_still_in_the_source'
             and result.status == 'fail' -%}
             {%- do log(loaded_rows_no_longer_in_source(result.node), info=True) -%}
+        {%- elif result.node.resource_type == 'test' and result.status in ['fail', 'error']
+            and (result.node.original_file_path.startswith('tests/integrity/')
+                 or (result.node.test_metadata and result.node.test_metadata.name == 'relationships')) -%}
+            {%- do failed_checks.append(result.node.name ~ (' (' ~ result.node.description | trim
+                ~ ')' if result.node.description else '')) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if failed_checks -%}
+        {%- do log(layers_do_not_balance(failed_checks, models_not_completed(results)), info=True) -%}
+    {%- endif -%}
     {{ return('') }}
+{%- endmacro %}
+
+{#- what a failed check between the layers means, and the one command that fixes it -#}
+{% macro layers_do_not_balance(failed_checks, not_completed) -%}
+    {%- set named = failed_checks | length ~ ' check(s) between the layers failed: '
+        ~ failed_checks[:3] | join('; ') ~ (' ...' if failed_checks | length > 3 else '') -%}
+    {%- if not_completed -%}
+        {{ return(named ~ '. This build did not run every model (' ~ not_completed[:3] | join(', ')
+            ~ '), so the layers disagree until a build of the whole project has finished its '
+            ~ 'work: run `make build` (or `dbt build` without --select). Nothing is lost.') }}
+    {%- endif -%}
+    {{ return(named ~ '. No complete build should leave the marts so. Rebuild them from the files '
+        ~ 'with `make build FULL_REFRESH=1` (or `dbt build --full-refresh`; closed months keep '
+        ~ 'their figures, differences go to fct_fee_adjustments); if a check still fails, '
+        ~ 'report it with this log.') }}
 {%- endmacro %}
 
 {#- "Raw rows validated by this build (new, or sharing an event_id with a new one): 1,105
