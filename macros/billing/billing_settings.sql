@@ -44,15 +44,15 @@
     {%- if not execute or flags.FULL_REFRESH or flags.WHICH not in ['build', 'run'] -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set log = build_log_relation() -%}
-    {%- if adapter.get_relation(log.database, log.schema, log.identifier) is none -%}
+    {%- set build_log = build_log_relation() -%}
+    {%- if adapter.get_relation(build_log.database, build_log.schema, build_log.identifier) is none -%}
         {{ return('') }}
     {%- endif -%}
     {%- set text = dbt.type_string() -%}
     {#- the last complete build and every build started after it, oldest first -#}
     {%- set builds = run_query(
-        "with starts as (select invocation_id, command, started_at, billing_settings from " ~ log
-        ~ " where finished_at is null), ends as (select invocation_id, is_complete from " ~ log
+        "with starts as (select invocation_id, command, started_at, billing_settings from " ~ build_log
+        ~ " where finished_at is null), ends as (select invocation_id, is_complete from " ~ build_log
         ~ " where finished_at is not null), builds as (select starts.*,"
         ~ " coalesce(ends.is_complete, false) as is_complete from starts left join ends"
         ~ " on starts.invocation_id = ends.invocation_id), last_complete as (select"

@@ -36,15 +36,15 @@
 {%- endmacro %}
 
 {% macro default__create_build_log() -%}
-    {%- set log = build_log_relation() -%}
-    {%- do run_query('create schema if not exists ' ~ log.schema) -%}
-    {%- do run_query('create table if not exists ' ~ log ~ ' ('
+    {%- set build_log = build_log_relation() -%}
+    {%- do run_query('create schema if not exists ' ~ build_log.schema) -%}
+    {%- do run_query('create table if not exists ' ~ build_log ~ ' ('
         ~ build_log_columns() | map('join', ' ') | join(', ') ~ ')') -%}
 {%- endmacro %}
 
 {% macro spark__create_build_log() -%}
-    {%- set log = build_log_relation() -%}
-    {%- do run_query('create database if not exists ' ~ log.schema) -%}
-    {%- do run_query('create table if not exists ' ~ log ~ ' ('
+    {%- set build_log = build_log_relation() -%}
+    {%- do run_query('create database if not exists ' ~ build_log.schema) -%}
+    {%- do run_query('create table if not exists ' ~ build_log ~ ' ('
         ~ build_log_columns() | map('join', ' ') | join(', ') ~ ') using parquet') -%}
 {%- endmacro %}
