@@ -272,6 +272,9 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
     os.replace(catalog, target / CATALOG_FILE)
     link = target / f"{TEMPORARY}{version.name}-{CURRENT}"
     os.symlink(Path(VERSIONS) / version.name, link)
+    if (target / CURRENT).is_dir() and not (target / CURRENT).is_symlink():
+        # a copy of the folder that turned the link into a folder: a rename cannot replace it
+        remove(target / CURRENT)
     os.replace(link, target / CURRENT)
 
     for old in (target / VERSIONS).iterdir():
