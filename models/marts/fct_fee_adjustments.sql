@@ -97,55 +97,6 @@ recorded_at as (
 
 ),
 
-late_events as (
-
-    -- the events of a closed month first seen after its figures were last recorded
-    select
-        placed.channel_id,
-        cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date) as usage_month,
-        seen.event_id
-
-    from {{ ref('int_chat_events__first_seen') }} as seen
-    inner join {{ ref('int_chat_events__assigned_to_rooms') }} as placed
-        on seen.raw_row_id = placed.raw_row_id
-    left join recorded_at
-        on
-            placed.channel_id = recorded_at.channel_id
-            and cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date)
-            = recorded_at.usage_month
-    where
-        cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date)
-        <= cast('{{ closed_through }}' as date)
-        and seen.first_seen_at > coalesce(
-            recorded_at.recorded_at, cast('1900-01-01' as {{ dbt.type_timestamp() }})
-        )
-
-),
-
-distinct_late_events as (
-
-    select distinct
-        channel_id,
-        usage_month,
-        event_id
-
-    from late_events
-
-),
-
-late_event_lists as (
-
-    select
-        channel_id,
-        usage_month,
-        count(*) as caused_by_event_count,
-        {{ sorted_string_agg('event_id') }} as caused_by_event_ids
-
-    from distinct_late_events
-    group by channel_id, usage_month
-
-),
-
 keys as (
 
     select
@@ -196,6 +147,77 @@ deltas as (
     left join recorded
         on keys.channel_id = recorded.channel_id and keys.usage_month = recorded.usage_month
     where keys.usage_month <= cast('{{ closed_through }}' as date)
+
+),
+
+changed_months as (
+
+    -- the closed months this build adjusts, with when their figures were last recorded
+    select
+        deltas.channel_id,
+        deltas.usage_month,
+        coalesce(
+            recorded_at.recorded_at, cast('1900-01-01' as {{ dbt.type_timestamp() }})
+        ) as recorded_at
+
+    from deltas
+    left join recorded_at
+        on
+            deltas.channel_id = recorded_at.channel_id
+            and deltas.usage_month = recorded_at.usage_month
+    where
+        deltas.room_charges_delta != 0
+        or deltas.opened_charges_delta != 0
+        or deltas.rollover_charges_delta != 0
+        or deltas.fee_krw_delta != 0
+        or deltas.vat_krw_delta != 0
+
+),
+
+late_events as (
+
+    -- the events of those months first seen after their figures were last recorded (the
+    -- first filter, on the earliest of those times, keeps the join to the few recent rows)
+    select
+        changed_months.channel_id,
+        changed_months.usage_month,
+        seen.event_id
+
+    from {{ ref('int_chat_events__first_seen') }} as seen
+    inner join {{ ref('int_chat_events__assigned_to_rooms') }} as placed
+        on seen.raw_row_id = placed.raw_row_id
+    inner join changed_months
+        on
+            placed.channel_id = changed_months.channel_id
+            and cast({{ dbt.date_trunc('month', 'placed.billing_date') }} as date)
+            = changed_months.usage_month
+    where
+        seen.first_seen_at > (select min(earliest.recorded_at) from changed_months as earliest)
+        and seen.first_seen_at > changed_months.recorded_at
+
+),
+
+distinct_late_events as (
+
+    select distinct
+        channel_id,
+        usage_month,
+        event_id
+
+    from late_events
+
+),
+
+late_event_lists as (
+
+    select
+        channel_id,
+        usage_month,
+        count(*) as caused_by_event_count,
+        {{ sorted_string_agg('event_id') }} as caused_by_event_ids
+
+    from distinct_late_events
+    group by channel_id, usage_month
 
 ),
 
