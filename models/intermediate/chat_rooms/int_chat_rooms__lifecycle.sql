@@ -39,9 +39,9 @@ data_clock as (
 
 clock_rooms as (
 
-    -- rooms whose end the data's clock has changed: the last room of a stream whose events did
-    -- not change (those are recomputed above), open with its expiry reached, or expired by a
-    -- clock that has since stepped back
+    -- rooms whose end the data's clock has changed: a stream's last room, open with its expiry
+    -- reached, or expired by a clock that has since stepped back; not those of the streams to
+    -- recompute, whose rooms are recomputed anyway
     select
         rooms.room_id,
         rooms.stream_bucket
@@ -64,24 +64,10 @@ clock_rooms as (
 
 events as (
 
-    {% if is_incremental() and rewrites_whole_stream_buckets() -%}
-    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where
-        stream_bucket in (
-            select streams.stream_bucket
-            from {{ ref('int_chat_events__streams_to_recompute') }} as streams
-        )
-        or stream_bucket in (select clock_rooms.stream_bucket from clock_rooms)
-    {%- else -%}
-    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms')) }}
-    {%- if is_incremental() %}
-
-    union all
-
-    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where room_id in (select clock_rooms.room_id from clock_rooms)
-    {%- endif %}
-    {%- endif %}
+    {{ events_to_recompute(
+        ref('int_chat_events__assigned_to_rooms'),
+        or_rooms='clock_rooms' if is_incremental() else none,
+    ) }}
 
 ),
 
