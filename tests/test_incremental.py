@@ -615,3 +615,39 @@ def test_a_warehouse_built_by_an_earlier_version_stops_the_build_until_a_full_re
         with connect_warehouse(database) as connection:
             columns = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
         assert column in columns
+
+
+def test_an_unfinished_full_refresh_under_other_vars_stops_the_next_ordinary_build(
+    tmp_path: Path,
+) -> None:
+    """D29, D31: a --full-refresh under another room_charge_policy that did not complete (here
+    it ran only up to validation) may have left rows computed under it; an ordinary build under
+    the old value cannot finish that work, so it stops naming the unfinished build and the var,
+    and a --full-refresh under the value wanted runs."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    run_dbt(["build", "--full-refresh", "--select", "+int_chat_events__validated",
+             "--exclude-resource-type", "test"], tmp_path / "db",
+            events_path=landing / "*.csv", vars={**OPEN_MONTHS, "room_charge_policy": "open"})
+    with pytest.raises(DbtBuildError) as failure:
+        build(landing / "*.csv", tmp_path / "db")
+    message = str(failure.value)
+    assert "A build that did not complete (`dbt build --full-refresh --select" in message
+    assert "room_charge_policy = activity (that build had open)" in message
+    build(landing / "*.csv", tmp_path / "db", "--full-refresh")
+    build(landing / "*.csv", tmp_path / "db")
+
+
+def test_a_build_whose_clock_is_behind_the_last_build_stops(tmp_path: Path) -> None:
+    """D31: the models find new rows by the start of the build that loaded them, so a build that
+    starts before an earlier one did (the machine's clock set back; here the log's last start is
+    moved a day ahead) would miss rows: it stops before writing anything."""
+    landing = two_room_openings(tmp_path / "landing", "day1.csv", "day2.csv")
+    database = build(landing / "*.csv", tmp_path / "db")
+    with connect_warehouse(database) as connection:
+        connection.execute("update build_log.builds set started_at = started_at + interval 1 day")
+        before = connection.execute("select count(*) from build_log.builds").fetchone()
+    with pytest.raises(DbtBuildError, match="not after the start of an earlier build"):
+        build(landing / "*.csv", tmp_path / "db")
+    with connect_warehouse(database) as connection:
+        assert connection.execute("select count(*) from build_log.builds").fetchone() == before

@@ -7,6 +7,8 @@
 -- Each file is parsed once (D18): an incremental build loads only the files that are new or
 -- whose signature (size, modification time) changed, and a changed file replaces its rows.
 -- `loaded_at` tells the models after staging which rows are new.
+-- The file listing is read by macro chat_event_files_to_load, before the model's SQL runs:
+-- depends_on: {{ source('kakao', 'chat_event_files') }}
 
 {%- set files_to_load = chat_event_files_to_load() if is_incremental() else none %}
 {%- if not is_incremental() %}{% do check_full_refresh_keeps_loaded_files() %}{% endif %}
