@@ -140,13 +140,14 @@ class Workspace:
     def landing(self) -> Path:
         return self.root / "landing"
 
-    def command(self, *args: str) -> list[str]:
+    def command(self, *args: str, project_dir: Path = PROJECT_DIR) -> list[str]:
         # Without --quiet, in JSON: each line names its event and node. No dbt.log (the
         # output is kept) and no target/*.json (nothing reads them); partial_parse.msgpack is
-        # still written and reused.
+        # still written and reused (another project gets a target folder of its own).
+        target = "target" if project_dir == PROJECT_DIR else f"target-{project_dir.name}"
         return [
-            str(DBT), *args, "--project-dir", str(PROJECT_DIR),
-            "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs"),
+            str(DBT), *args, "--project-dir", str(project_dir),
+            "--target-path", str(self.root / target), "--log-path", str(self.root / "logs"),
             "--vars", json.dumps({"chat_events_path": str(self.landing / "*.csv"), **VARS}),
             "--log-format", "json", "--log-level-file", "none", "--no-write-json",
             "--no-use-colors",
@@ -358,11 +359,12 @@ def end_process_group(process: subprocess.Popen[str]) -> None:
 
 
 def run_build(workspace: Workspace, *args: str, kill: Kill | None = None,
-              launcher: bool = False) -> Build:
+              launcher: bool = False, project_dir: Path = PROJECT_DIR) -> Build:
     """`dbt build` (not the unit tests) on the workspace's warehouse in a new process, killed as
     `kill` says; returns once the process (and its group) is gone. With `launcher`, through
-    scripts/dbt_build.py, as `make build` runs it."""
-    command = workspace.command(*BUILD, *args)
+    scripts/dbt_build.py, as `make build` runs it; with `project_dir`, of a copy of the
+    project."""
+    command = workspace.command(*BUILD, *args, project_dir=project_dir)
     if launcher:
         command[:1] = [sys.executable, str(PROJECT_DIR / "scripts" / "dbt_build.py")]
     build = Build(command, kill)
@@ -805,3 +807,40 @@ def statement_warning(workspace: Workspace, month: str) -> str:
     warnings = {match for page in pages
                 for match in re.findall(r'<p id="build-warning"[^>]*>(.*?)</p>', page, re.S)}
     return "\n".join(sorted(warnings))
+
+
+def test_two_interrupted_builds_in_a_row_then_an_ordinary_build(billing_days: BillingDays) -> None:
+    """Killed in lifecycle, then interrupted again in the next build's room charges: the work
+    of both waits for the one ordinary build that follows, which gives the reference."""
+    days = billing_days
+    days.workspace.restore(days.day_one)
+    for kill in (Kill(inside("int_chat_rooms__lifecycle"), signal.SIGKILL, 0.05),
+                 Kill(inside("fct_room_charges"), signal.SIGINT, 0.0)):
+        killed = run_build(days.workspace, kill=kill)
+        assert killed.kill_line_seen, killed.problems()
+    problems = after_an_ordinary_build(days)
+    assert not problems, "after two interrupted builds:\n" + "\n".join(problems)
+
+
+def test_a_build_whose_data_tests_failed_then_an_ordinary_build(billing_days: BillingDays,
+                                                                tmp_path: Path) -> None:
+    """A build on day 2 whose data tests fail: a price row added twice to the rate card by hand
+    (its unique test on effective_from fails), so dbt skips the models that read the rate card
+    and every model after them, once validation has committed the day's rows. The rate card is
+    put right and the next ordinary build must bring every table to the reference."""
+    days = billing_days
+    project = tmp_path / "project_with_a_doubled_price"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "warehouse", "target", "logs", "benchmarks", "build", "*.egg-info",
+        "artifacts", "__pycache__", ".hypothesis", ".pytest_cache"))
+    rate_card = project / "seeds" / "kakao_rate_card.csv"
+    header, *prices = rate_card.read_text(encoding="utf-8").splitlines()
+    rate_card.write_text("\n".join([header, *prices, prices[-1]]) + "\n", encoding="utf-8")
+
+    days.workspace.restore(days.day_one)
+    failed = run_build(days.workspace, project_dir=project)
+    assert not failed.succeeded, failed.describe()
+    assert failed.status_of("int_chat_events__validated") == "success", failed.problems()
+    assert failed.status_of("int_room_charges__priced") is None, "priced was not skipped"
+    problems = after_an_ordinary_build(days)
+    assert not problems, "after a build whose tests failed:\n" + "\n".join(problems)
