@@ -43,7 +43,9 @@ clock_rooms as (
     -- reached, or expired by a clock that has since stepped back; not those of the streams to
     -- recompute, whose rooms are recomputed anyway
     select
-        rooms.room_id,
+        rooms.stream_id,
+        rooms.opened_at,
+        rooms.opened_event_id,
         rooms.stream_bucket
 
     from {{ this }} as rooms
