@@ -210,6 +210,34 @@ def unmark_rows_not_written_again(database: Path, originals: dict[str, dict[str,
     return kept
 
 
+# The tables with a row per room, or per room and billing day (its charges). A row a build
+# does not write again keeps its place (rowid); one written again is appended after the others.
+ROOM_LEVEL = [
+    "intermediate.int_room_charges__daily",
+    "intermediate.int_room_charges__priced",
+    "marts.fct_room_charges",
+    "marts.fct_chat_rooms",
+    "marts.fct_charge_allocations",
+]
+
+
+def last_rowids(database: Path) -> dict[str, int]:
+    with connect_warehouse(database) as connection:
+        return {table: connection.execute(f"select max(rowid) from {table}").fetchone()[0]
+                for table in ROOM_LEVEL}
+
+
+def rooms_not_written_again(database: Path, last: dict[str, int]) -> dict[str, list[str]]:
+    """Per room-level table, the rooms (named by their room_opened) whose rows a build left in
+    place: rows at or before the table's last rowid before the build."""
+    with connect_warehouse(database) as connection:
+        return {table: [room for (room,) in connection.execute(
+            f"select distinct rooms.opened_event_id from {table} as kept"
+            f" inner join {LIFECYCLE} as rooms on kept.room_id = rooms.room_id"
+            " where kept.rowid <= ? order by 1", [last[table]]).fetchall()]
+            for table in ROOM_LEVEL}
+
+
 def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_one(
     tmp_path: Path,
 ) -> None:
@@ -217,7 +245,8 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
     new event, with room_seq going on from there; before any room_opened, the whole stream; a
     stream whose open room only the data's clock expired keeps its events' rooms, and only
     that room is written again. Only the events from the earliest new one on are written
-    again. The result equals a full rebuild."""
+    again, and only the charges, rows and shares of the rooms lifecycle wrote again. The
+    result equals a full rebuild."""
     landing = tmp_path / "landing"
 
     def event(customer: str, event_id: str, day: str, event_type: str = "message"
@@ -236,15 +265,20 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         event("before", "b_open", "01-05", "room_opened"),
         # a room left open: the data's clock passing its expiry (30 days), not an event, ends it
         event("clock", "c_open", "01-03", "room_opened"),
+        # a room whose room_opened a late row of its event_id replaces: the room goes
+        event("gone", "g_open", "01-03", "room_opened"),
     ], landing / "day_1.csv")
     database = build(landing / "*.csv", tmp_path / "db")
     marked = mark_every_row(database)
+    last = last_rowids(database)
 
     write_events_csv([
         event("late_msg", "m_late", "01-05"), event("late_open", "o_late", "01-05", "room_opened"),
         event("before", "b_late", "01-01"), event("later", "l_open", "02-05", "room_opened"),
         # rejected, with no time to place it: rewritten in the audit all the same
         {**event("late_msg", "m_bad_time", "01-06"), "occurred_at": "2026-01-06T25:00:00+09:00"},
+        # an earlier message under the room_opened's event_id: kept (D6), the room is gone
+        event("gone", "g_open", "01-02"),
     ], landing / "day_2.csv")
     build(landing / "*.csv", tmp_path / "db")
 
@@ -253,6 +287,7 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         "late_open": ("o_open1", 0),
         "before": (None, 0),
         "later": (None, 0),
+        "gone": (None, 0),
     }
     # read to place the later events, not written again: the events before each stream's
     # earliest new one (m_open2, o_open1), and the clock-only stream's; the rooms before the
@@ -262,6 +297,9 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         AUDIT: ["c_open", "m_open1", "m_open2", "o_open1"],
         LIFECYCLE: ["m_open1"],
     }
+    # the rooms' charges, rows and shares: those of the rooms lifecycle kept stay in place; a
+    # room that is gone leaves no row (the comparison with a full rebuild below)
+    assert rooms_not_written_again(database, last) == {table: ["m_open1"] for table in ROOM_LEVEL}
     incremental = marts(database)
     expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))
     for table in COMPARED:

@@ -1,12 +1,15 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        pre_hook="{{ delete_mart_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
 -- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
+-- depends_on: {{ ref('stg_build_log__builds') }}
 -- Each chat-room charge's price split among those it is attributed to (DECISIONLOG D22), one
 -- row per charge and share:
 --   consultant               each consultant who sent a message in the room on the charge's
@@ -26,14 +29,14 @@ with
 charges as (
 
     select * from {{ ref('fct_room_charges') }} as charges  -- noqa: AL05
-    where {{ in_mart_streams_to_recompute('charges') }}
+    where {{ in_mart_rooms_to_recompute('charges') }}
 
 ),
 
 rooms as (
 
     select * from {{ ref('fct_chat_rooms') }} as rooms  -- noqa: AL05
-    where {{ in_mart_streams_to_recompute('rooms') }}
+    where {{ in_mart_rooms_to_recompute('rooms') }}
 
 ),
 

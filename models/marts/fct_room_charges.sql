@@ -1,12 +1,15 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_mart_streams_to_recompute() }}",
+        pre_hook="{{ delete_mart_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
 -- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
+-- depends_on: {{ ref('stg_build_log__builds') }}
 -- One row per chat-room charge (a room on one billing day), priced; customer ids pseudonymised
 -- when var `pseudonymize_customer_ids` is on.
 
@@ -15,7 +18,7 @@ with
 charges as (
 
     select * from {{ ref('int_room_charges__priced') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 

@@ -1,12 +1,15 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_streams_to_recompute() }}",
+        pre_hook="{{ delete_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
 -- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
+-- depends_on: {{ ref('stg_build_log__builds') }}
 -- One row per charged (room, billing day) under var `room_charge_policy` (DECISIONLOG D1, D10):
 --   activity: each billing day on which the room was opened or carried a message;
 --   open:     each billing day from the opening day through the end day, both included
@@ -20,14 +23,14 @@ with
 rooms as (
 
     select * from {{ ref('int_chat_rooms__lifecycle') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 
 events as (
 
     select * from {{ ref('int_chat_events__assigned_to_rooms') }}
-    where is_in_room and {{ in_streams_to_recompute() }}
+    where is_in_room and {{ in_rooms_to_recompute() }}
 
 ),
 

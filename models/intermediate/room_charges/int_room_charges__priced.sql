@@ -1,12 +1,15 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ delete_streams_to_recompute() }}",
+        pre_hook="{{ delete_rooms_to_recompute() }}",
         **stream_incremental_config()
     )
 }}
 
 -- depends_on: {{ ref('int_chat_rooms__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
+-- depends_on: {{ ref('int_chat_rooms__lifecycle') }}
+-- depends_on: {{ ref('stg_build_log__builds') }}
 -- One row per chat-room charge: a room on one billing day, priced with the rate card row in
 -- force that day (latest effective_from on or before billing_date; DECISIONLOG D11) and
 -- assigned to the usage month of its billing day (D12).
@@ -16,7 +19,7 @@ with
 daily_charges as (
 
     select * from {{ ref('int_room_charges__daily') }}
-    where {{ in_streams_to_recompute() }}
+    where {{ in_rooms_to_recompute() }}
 
 ),
 
