@@ -1,8 +1,9 @@
--- The streams that the models after int_chat_rooms__lifecycle (charges, rooms, allocations,
--- avoidable charges) recompute whole: those whose events changed
--- (int_chat_events__streams_to_recompute) and those with a room lifecycle wrote since the last
--- complete build started (the data's clock changed when it ended). Like the events' list, it
--- keeps a build's work until a complete build has done it (docs/incremental.md).
+-- The streams that fct_avoidable_charges recomputes whole (a room's category looks at the room
+-- before it), and whose stream buckets the room-level models overwrite on Spark: those whose
+-- events changed (int_chat_events__streams_to_recompute) and those with a room lifecycle wrote
+-- since the last complete build started (the data's clock changed when it ended). Like the
+-- events' list, it keeps a build's work until a complete build has done it
+-- (docs/incremental.md).
 
 -- depends_on: {{ ref('stg_build_log__builds') }}
 
