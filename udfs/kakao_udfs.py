@@ -292,6 +292,23 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
     return message
 
 
+def lock_holder(path: str) -> str | None:
+    """The process that holds a DuckDB file's lock, as DuckDB names it ("process 123 (python)"),
+    or None when the file is free, missing, or cannot be probed for another reason (the
+    connection that follows then reports it)."""
+    if not os.path.exists(path):
+        return None
+    try:
+        duckdb.connect(path).close()
+    except duckdb.IOException as error:
+        held = re.search(r"held in (.+?) \(PID (\d+)\)", str(error))
+        if "lock" in str(error).lower():
+            return f"process {held.group(2)} ({held.group(1)})" if held else "another process"
+    except duckdb.Error:
+        pass  # e.g. opened in this process under another configuration: not a lock
+    return None
+
+
 class Plugin(BasePlugin):
     """Registers the project's functions on every connection dbt-duckdb opens, sets the
     database's spill directory (plugin config `temp_directory`), and creates the warehouse
@@ -302,10 +319,20 @@ class Plugin(BasePlugin):
 
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
         """Just before DuckDB opens the warehouse file: create its folder, so that a first build
-        on a new KAKAO_DUCKDB_PATH does not stop on DuckDB's 'No such file or directory'."""
+        on a new KAKAO_DUCKDB_PATH does not stop on DuckDB's 'No such file or directory'; and
+        when another process holds the file, stop with a message instead of the traceback of
+        DuckDB's lock error (dbt reports a RuntimeError raised here as a connection error)."""
         path = str(getattr(creds, "path", "") or "")
         if path and path != ":memory:" and ":" not in path.split("/", 1)[0]:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            held = lock_holder(path)
+            if held:
+                raise RuntimeError(
+                    f"The warehouse {path} is in use by {held}: DuckDB lets one process write a "
+                    "database file, and any process that has it open, even read-only (a BI tool, "
+                    "a notebook, another dbt build), blocks the writer. Nothing was written. "
+                    "Close it, or wait for the other build to finish, then run again; BI tools "
+                    "read the published marts instead (docs/bi-tools.md).")
         super().update_connection_config(creds, config)
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
