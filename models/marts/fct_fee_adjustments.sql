@@ -150,27 +150,34 @@ deltas as (
 
 ),
 
+changes as (
+
+    -- the closed months whose charges differ from what is recorded for them
+    select * from deltas
+    where
+        room_charges_delta != 0
+        or opened_charges_delta != 0
+        or rollover_charges_delta != 0
+        or fee_krw_delta != 0
+        or vat_krw_delta != 0
+
+),
+
 changed_months as (
 
-    -- the closed months this build adjusts, with when their figures were last recorded
+    -- when the figures of the months this build adjusts were last recorded
     select
-        deltas.channel_id,
-        deltas.usage_month,
+        changes.channel_id,
+        changes.usage_month,
         coalesce(
             recorded_at.recorded_at, cast('1900-01-01' as {{ dbt.type_timestamp() }})
         ) as recorded_at
 
-    from deltas
+    from changes
     left join recorded_at
         on
-            deltas.channel_id = recorded_at.channel_id
-            and deltas.usage_month = recorded_at.usage_month
-    where
-        deltas.room_charges_delta != 0
-        or deltas.opened_charges_delta != 0
-        or deltas.rollover_charges_delta != 0
-        or deltas.fee_krw_delta != 0
-        or deltas.vat_krw_delta != 0
+            changes.channel_id = recorded_at.channel_id
+            and changes.usage_month = recorded_at.usage_month
 
 ),
 
@@ -224,16 +231,16 @@ late_event_lists as (
 final as (
 
     select
-        {{ surrogate_key(["deltas.channel_id", "deltas.usage_month", "'" ~ run_at ~ "'"]) }}
+        {{ surrogate_key(["changes.channel_id", "changes.usage_month", "'" ~ run_at ~ "'"]) }}
             as adjustment_id,
-        deltas.channel_id,
-        deltas.usage_month,
-        deltas.room_charges_delta,
-        deltas.opened_charges_delta,
-        deltas.rollover_charges_delta,
-        deltas.fee_krw_delta,
-        deltas.vat_krw_delta,
-        deltas.fee_krw_delta + deltas.vat_krw_delta as total_krw_delta,
+        changes.channel_id,
+        changes.usage_month,
+        changes.room_charges_delta,
+        changes.opened_charges_delta,
+        changes.rollover_charges_delta,
+        changes.fee_krw_delta,
+        changes.vat_krw_delta,
+        changes.fee_krw_delta + changes.vat_krw_delta as total_krw_delta,
         {{ build_started_at() }} as detected_at,
         case
             when late_event_lists.caused_by_event_count > 0 then 'late_events'
@@ -242,17 +249,11 @@ final as (
         coalesce(late_event_lists.caused_by_event_count, 0) as caused_by_event_count,
         late_event_lists.caused_by_event_ids
 
-    from deltas
+    from changes
     left join late_event_lists
         on
-            deltas.channel_id = late_event_lists.channel_id
-            and deltas.usage_month = late_event_lists.usage_month
-    where
-        deltas.room_charges_delta != 0
-        or deltas.opened_charges_delta != 0
-        or deltas.rollover_charges_delta != 0
-        or deltas.fee_krw_delta != 0
-        or deltas.vat_krw_delta != 0
+            changes.channel_id = late_event_lists.channel_id
+            and changes.usage_month = late_event_lists.usage_month
 
 )
 
