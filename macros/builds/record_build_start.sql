@@ -52,7 +52,6 @@
 
 {#- the insert of this build's row: its start (finished=false), or its end -#}
 {% macro build_log_row(finished, is_complete=none, failed_tests=none) -%}
-    {%- set text = dbt.type_string() -%}
     {%- set settings = {} -%}
     {%- for name, value in billing_settings() -%}
         {%- do settings.update({name: value}) -%}
