@@ -299,7 +299,10 @@ def lock_holder(path: str) -> str | None:
     if not os.path.exists(path):
         return None
     try:
-        duckdb.connect(path).close()
+        # Opened for writing, as the build will (a reader's shared lock would let a read-only
+        # probe through), and without vacuum: closing checkpoints whatever the write-ahead log
+        # holds, and the build's own checkpoint decides which tables to rewrite.
+        duckdb.connect(path, config={"max_vacuum_tasks": 0}).close()
     except duckdb.IOException as error:
         held = re.search(r"held in (.+?) \(PID (\d+)\)", str(error))
         if "lock" in str(error).lower():
