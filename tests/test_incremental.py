@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -671,6 +672,7 @@ def test_an_unfinished_full_refresh_under_other_vars_stops_the_next_ordinary_bui
         build(landing / "*.csv", tmp_path / "db")
     message = str(failure.value)
     assert "A build that did not complete (`dbt build --full-refresh --select" in message
+    assert re.search(r"`, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d KST\) ran", message)
     assert "room_charge_policy = activity (that build had open)" in message
     build(landing / "*.csv", tmp_path / "db", "--full-refresh")
     build(landing / "*.csv", tmp_path / "db")
@@ -685,7 +687,8 @@ def test_a_build_whose_clock_is_behind_the_last_build_stops(tmp_path: Path) -> N
     with connect_warehouse(database) as connection:
         connection.execute("update build_log.builds set started_at = started_at + interval 1 day")
         before = connection.execute("select count(*) from build_log.builds").fetchone()
-    with pytest.raises(DbtBuildError, match="not after the start of an earlier build"):
+    with pytest.raises(DbtBuildError, match=r"starts at [-\d :]+ KST by this machine's clock, not"
+                       r" after the start of an earlier build of the warehouse \([-\d :]+ KST\)"):
         build(landing / "*.csv", tmp_path / "db")
     with connect_warehouse(database) as connection:
         assert connection.execute("select count(*) from build_log.builds").fetchone() == before

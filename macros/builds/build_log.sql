@@ -14,6 +14,15 @@
     create_build_log(): creates the schema and table when missing (dispatched: Spark's table
         is a Parquet table).
 -#}
+{#- A build log time (UTC, as text) as people read it: "2026-12-06 23:28:35 KST", in
+    billing_time_zone -#}
+{% macro build_log_time(utc_text) -%}
+    {%- set utc = modules.datetime.datetime.strptime(utc_text[:19], '%Y-%m-%d %H:%M:%S') -%}
+    {%- set local = modules.pytz.utc.localize(utc).astimezone(
+        modules.pytz.timezone(var('billing_time_zone'))) -%}
+    {{ return(local.strftime('%Y-%m-%d %H:%M:%S %Z')) }}
+{%- endmacro %}
+
 {% macro build_log_relation() -%}
     {{ return(source('build_log', 'builds')) }}
 {%- endmacro %}

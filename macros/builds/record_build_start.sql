@@ -17,11 +17,12 @@
     ).columns[0].values()[0] -%}
     {%- if later is not none -%}
         {{ exceptions.raise_compiler_error(
-            "This build starts at " ~ started_at ~ " UTC by this machine's clock, not after the "
-            ~ "start of an earlier build of the warehouse (" ~ later ~ " UTC). The models find "
-            ~ "new rows by the time the build that loaded them started, so a build with a clock "
-            ~ "set back would miss them. Nothing was written. Correct the machine's clock (or "
-            ~ "wait until it has passed " ~ later ~ " UTC) and run the build again."
+            "This build starts at " ~ build_log_time(started_at) ~ " by this machine's clock, "
+            ~ "not after the start of an earlier build of the warehouse (" ~ build_log_time(later)
+            ~ "). The models find new rows by the time the build that loaded them started, so a "
+            ~ "build with a clock set back would miss them. Nothing was written. Correct the "
+            ~ "machine's clock (or wait until it has passed " ~ build_log_time(later) ~ ") and "
+            ~ "run the build again."
         ) }}
     {%- endif -%}
     {%- set last = run_query(
@@ -32,8 +33,8 @@
         ~ " order by starts.started_at desc limit 1"
     ).rows -%}
     {%- if last and not last[0][3] -%}
-        {{ log("The last build of this warehouse (`" ~ last[0][0] ~ "`, started " ~ last[0][1]
-            ~ " UTC) " ~ ("did not complete" if last[0][2] else "did not finish")
+        {{ log("The last build of this warehouse (`" ~ last[0][0] ~ "`, started "
+            ~ build_log_time(last[0][1]) ~ ") " ~ ("did not complete" if last[0][2] else "did not finish")
             ~ ": this build finishes its work.", info=True) }}
     {%- endif -%}
     {%- do write_to_build_log(build_log_row(finished=false)) -%}
