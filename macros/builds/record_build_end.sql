@@ -1,9 +1,9 @@
 {#-
     On-run-end of a `dbt build` or `dbt run`: adds the build's end row to the build log, with
     whether it is complete (every incremental model, and every model they read, ran without an
-    error: models_not_completed is empty) and how many data tests failed. Runs first among the on-run-end
-    hooks. A build that is not complete says so: the rows it validated stay to be recomputed,
-    and the next ordinary build finishes its work.
+    error: models_not_completed is empty) and how many data tests failed. Runs first among the
+    on-run-end hooks. A build that is not complete says so: the rows it validated stay to be
+    recomputed, and the next ordinary build finishes its work.
 -#}
 {% macro record_build_end(results) -%}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
