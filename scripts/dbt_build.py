@@ -34,6 +34,22 @@ def stop_like_ctrl_c(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def without_the_stop_traceback() -> None:
+    """dbt reports any exception that ends a command with "Encountered an error:" and its
+    traceback; for the KeyboardInterrupt of a stop this script asked for, that is forty lines
+    of dbt's internals where one line says what happened (printed at the end)."""
+    import dbt.cli.requires as requires
+
+    fire_event = requires.fire_event
+
+    def fire_unless_the_stop(event: object, *args: object, **kwargs: object) -> None:
+        if STOPPED_BY and type(event).__name__ in ("MainEncounteredError", "MainStackTrace"):
+            return
+        fire_event(event, *args, **kwargs)
+
+    requires.fire_event = fire_unless_the_stop
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
@@ -47,6 +63,7 @@ def main(argv: list[str]) -> int:
         signal.signal(stop, stop_like_ctrl_c)
     from dbt.cli.main import cli  # imported here: dbt takes a second to import
 
+    without_the_stop_traceback()
     try:
         cli.main(args=argv, prog_name="dbt")  # exits as the dbt command does
     except SystemExit as exit_:

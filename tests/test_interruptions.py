@@ -779,6 +779,8 @@ def test_make_build_stops_on_sigterm_as_on_ctrl_c(billing_days: BillingDays) -> 
     assert any(line["info"]["name"] == "EndOfRunSummary" and line["data"].get("keyboard_interrupt")
                for line in stopped.lines), "dbt did not stop as on Ctrl-C"
     assert "The build was stopped (SIGTERM)" in "\n".join(stopped.other_output)
+    # the stop is said in that one line, not with the traceback of dbt's KeyboardInterrupt
+    assert not [line for line in stopped.lines if line["info"]["name"] == "MainStackTrace"]
     assert "did not finish" in fees_warning(days.workspace)
     problems = after_an_ordinary_build(days)
     assert not problems, "after SIGTERM:\n" + "\n".join(problems)
