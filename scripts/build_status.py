@@ -50,11 +50,14 @@ def last_build_warning(connection: duckdb.DuckDBPyConnection) -> str | None:
     command, started_at, has_ended, is_complete, failed_tests = last
     build = f"the last build of this warehouse (`{command}`, started {kst(started_at)})"
     if not has_ended:
-        return (f"{build} did not finish: it was interrupted, or is still running. These "
-                "figures may lack the rows it loaded. The next `make build` finishes its work.")
+        return (f"{build} did not finish: it was interrupted, or is still running. These"
+                " figures may lack the rows it loaded. The next `make build` (with the same"
+                " EVENTS, if you set them) finishes its work.")
     if not is_complete:
-        return (f"{build} did not run every model (one failed, or it was run with --select). "
-                "These figures may lack the rows it loaded. Run `make build` to finish its work.")
+        return (f"{build} did not run every model (one failed, it stopped before its models, or"
+                " it was run with --select). These figures may lack the rows it loaded. Its log"
+                " (logs/dbt.log) says what stopped it; once that is fixed, run `make build` again"
+                " (with the same EVENTS, if you set them) to finish its work.")
     if failed_tests:
         return (f"{failed_tests} data test{'s' if failed_tests > 1 else ''} failed in {build}. "
                 "Read its log (logs/dbt.log) before trusting these figures.")

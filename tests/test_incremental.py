@@ -445,6 +445,34 @@ def test_a_build_says_how_many_raw_rows_it_rejected_and_why(tmp_path: Path) -> N
     assert "Raw rows validated by this build: none (no new rows)." in build_log(tmp_path / "db")
 
 
+def test_a_build_that_finishes_an_unfinished_one_counts_the_rows_it_validated(
+    tmp_path: Path,
+) -> None:
+    """D31: a build that validated a file's rows and stopped before the marts (here a --select
+    of validation) leaves them for the next build, which bills them; that build's summary
+    counts them and names their rejections, which no build has said yet."""
+    landing = tmp_path / "landing"
+    base = {"channel_id": "ch", "customer_id": "u", "sender_type": "customer"}
+    write_events_csv([{**base, "event_id": "a", "event_type": "room_opened",
+                       "occurred_at": "2026-01-05T10:00:00+09:00"}], landing / "day1.csv")
+    build(landing / "*.csv", tmp_path / "db")
+    write_events_csv([
+        {**base, "event_id": "b", "event_type": "room_opened",
+         "occurred_at": "2026-01-06T10:00:00+09:00"},
+        {**base, "event_id": "c", "event_type": "room_openned",
+         "occurred_at": "2026-01-07T10:00:00+09:00"},
+    ], landing / "day2.csv")
+    run_dbt(["run", "--select", "+int_chat_events__validated"], tmp_path / "db",
+            events_path=landing / "*.csv", vars=OPEN_MONTHS)
+    database = build(landing / "*.csv", tmp_path / "db")
+    assert ("Raw rows validated by this build (new, or sharing an event_id with a new one; 2 of"
+            " them by earlier builds that did not complete, whose work this one finishes): 2"
+            " (1 accepted; 1 rejected: 1 unknown_event_type)." in build_log(tmp_path / "db"))
+    with connect_warehouse(database) as connection:
+        assert connection.execute("select sum(room_charges) from marts.fct_monthly_fees"
+                                  ).fetchone() == (2,)
+
+
 def test_a_file_edited_in_place_fails_naming_it_and_the_command_that_rebuilds(
     tmp_path: Path,
 ) -> None:

@@ -49,21 +49,30 @@
 {#- "Raw rows validated by this build (new, or sharing an event_id with a new one): 1,105
     (1,082 accepted; 23 rejected: 21 duplicate_event_id, ...[; 2 share an event_id with rows of
     other content, event_id_conflict]). ...", or that there were none. A conflict (D6) is named
-    because it means the feed sent one event_id for two different events. -#}
+    because it means the feed sent one event_id for two different events. The rows that builds
+    since the last complete one validated are this build's work too (docs/incremental.md): a
+    build that finishes a killed one's counts them, so that their rejections are said once. -#}
 {% macro raw_rows_validated_by_this_build(node) -%}
+    {%- set build_log = build_log_relation() -%}
     {%- set counted = run_query(
         "select rejection_reason, count(*) as raw_rows,"
-        ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting from "
-        ~ node.relation_name ~ " where validated_at = " ~ build_started_at()
+        ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting,"
+        ~ " sum(case when validated_at < " ~ build_started_at() ~ " then 1 else 0 end)"
+        ~ " as by_earlier_builds from " ~ node.relation_name
+        ~ " where validated_at > (select"
+        ~ " coalesce(max(started_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from "
+        ~ build_log ~ " where is_complete and invocation_id <> '" ~ invocation_id ~ "')"
         ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
     ) -%}
     {%- set accepted = namespace(rows=0) -%}
     {%- set total = namespace(rows=0) -%}
     {%- set conflicting = namespace(rows=0) -%}
+    {%- set earlier = namespace(rows=0) -%}
     {%- set rejected = [] -%}
-    {%- for reason, raw_rows, conflicts in counted.rows -%}
+    {%- for reason, raw_rows, conflicts, by_earlier_builds in counted.rows -%}
         {%- set total.rows = total.rows + raw_rows -%}
         {%- set conflicting.rows = conflicting.rows + (conflicts or 0) -%}
+        {%- set earlier.rows = earlier.rows + (by_earlier_builds or 0) -%}
         {%- if reason is none -%}
             {%- set accepted.rows = raw_rows -%}
         {%- else -%}
@@ -74,7 +83,9 @@
         {{ return('Raw rows validated by this build: none (no new rows).') }}
     {%- endif -%}
     {{ return(
-        'Raw rows validated by this build (new, or sharing an event_id with a new one): '
+        'Raw rows validated by this build (new, or sharing an event_id with a new one'
+        ~ ('; ' ~ '{:,}'.format(earlier.rows | int) ~ ' of them by earlier builds that did not '
+            ~ 'complete, whose work this one finishes' if earlier.rows else '') ~ '): '
         ~ '{:,}'.format(total.rows) ~ ' (' ~ '{:,}'.format(accepted.rows) ~ ' accepted; '
         ~ '{:,}'.format(total.rows - accepted.rows) ~ ' rejected'
         ~ (': ' ~ rejected | join(', ') if rejected else '')
