@@ -53,15 +53,18 @@
     since the last complete one validated are this build's work too (docs/incremental.md): a
     build that finishes a killed one's counts them, so that their rejections are said once. -#}
 {% macro raw_rows_validated_by_this_build(node) -%}
-    {%- set build_log = build_log_relation() -%}
+    {#- the last complete build before this one, as a literal (DuckDB then skips the row
+        groups validated before it) -#}
+    {%- set since = run_query(
+        "select cast(max(started_at) as " ~ dbt.type_string() ~ ") from " ~ build_log_relation()
+        ~ " where is_complete and invocation_id <> '" ~ invocation_id ~ "'"
+    ).columns[0].values()[0] or '1900-01-01' -%}
     {%- set counted = run_query(
         "select rejection_reason, count(*) as raw_rows,"
         ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting,"
         ~ " sum(case when validated_at < " ~ build_started_at() ~ " then 1 else 0 end)"
-        ~ " as by_earlier_builds from " ~ node.relation_name
-        ~ " where validated_at > (select"
-        ~ " coalesce(max(started_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from "
-        ~ build_log ~ " where is_complete and invocation_id <> '" ~ invocation_id ~ "')"
+        ~ " as by_earlier_builds from " ~ node.relation_name ~ " where validated_at > cast('"
+        ~ since ~ "' as " ~ dbt.type_timestamp() ~ ")"
         ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
     ) -%}
     {%- set accepted = namespace(rows=0) -%}
