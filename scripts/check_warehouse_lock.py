@@ -9,27 +9,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
-import duckdb
+# the probe the build's own connection makes (udfs/kakao_udfs.py), so that both say the same
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "udfs"))
+from kakao_udfs import lock_holder
 
 DEFAULT_DATABASE = "warehouse/kakao_billing.duckdb"
 
 
 def lock_problem(database: Path) -> str | None:
     """None when the file is free (or does not exist yet); otherwise a readable explanation."""
-    if not database.exists():
-        return None
-    try:
-        duckdb.connect(str(database)).close()
-    except duckdb.IOException as error:
-        text = str(error)
-        if "lock" not in text.lower():
-            raise
-        holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
-        who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+    who = lock_holder(str(database))
+    if who:
         return (
             f"The warehouse {database} is in use by {who}.\n"
             "DuckDB lets one process write a database file, and any process that has it open, "
