@@ -93,8 +93,8 @@
         {%- elif changed -%}
             {{ exceptions.raise_compiler_error(
                 "A build that did not complete (`" ~ command ~ "`, started "
-                ~ build_log_time(started_at) ~ ") ran under other billing vars than this one: " ~ changed
-                | join('; ') | replace('the warehouse was built with', 'that build had')
+                ~ build_log_time(started_at) ~ ") ran under other billing vars than this one: "
+                ~ changed | join('; ') | replace('the warehouse was built with', 'that build had')
                 ~ ". Some of its rows may be in the warehouse, so an incremental build cannot "
                 ~ "finish its work under these values. Nothing was written. Run `dbt build "
                 ~ "--full-refresh` under the values you want (closed months stay as they were), "

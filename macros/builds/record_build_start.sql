@@ -34,7 +34,8 @@
     ).rows -%}
     {%- if last and not last[0][3] -%}
         {{ log("The last build of this warehouse (`" ~ last[0][0] ~ "`, started "
-            ~ build_log_time(last[0][1]) ~ ") " ~ ("did not complete" if last[0][2] else "did not finish")
+            ~ build_log_time(last[0][1]) ~ ") "
+            ~ ("did not complete" if last[0][2] else "did not finish")
             ~ ": this build finishes its work.", info=True) }}
     {%- endif -%}
     {%- do write_to_build_log(build_log_row(finished=false)) -%}

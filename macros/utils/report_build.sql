@@ -54,7 +54,8 @@
     build that finishes a killed one's counts them, so that their rejections are said once. -#}
 {% macro raw_rows_validated_by_this_build(node) -%}
     {#- the last complete build before this one, as a literal (DuckDB then skips the row
-        groups validated before it) -#}
+        groups validated before it): last_complete_build_started_at() reads the staging view,
+        and an on-run-end hook cannot ref() a model, so this reads the build log itself -#}
     {%- set since = run_query(
         "select cast(max(started_at) as " ~ dbt.type_string() ~ ") from " ~ build_log_relation()
         ~ " where is_complete and invocation_id <> '" ~ invocation_id ~ "'"
