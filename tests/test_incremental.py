@@ -465,8 +465,9 @@ def test_a_build_that_finishes_an_unfinished_one_counts_the_rows_it_validated(
     run_dbt(["run", "--select", "+int_chat_events__validated"], tmp_path / "db",
             events_path=landing / "*.csv", vars=OPEN_MONTHS)
     database = build(landing / "*.csv", tmp_path / "db")
-    assert ("Raw rows validated by this build (new, or sharing an event_id with a new one; 2 of"
-            " them by earlier builds that did not complete, whose work this one finishes): 2"
+    assert ("Raw rows validated since the last complete build (new, or sharing an event_id with"
+            " a new one; 2 of them by earlier builds that did not complete, whose work this one"
+            " finishes): 2"
             " (1 accepted; 1 rejected: 1 unknown_event_type)." in build_log(tmp_path / "db"))
     with connect_warehouse(database) as connection:
         assert connection.execute("select sum(room_charges) from marts.fct_monthly_fees"

@@ -87,7 +87,9 @@
         {{ return('Raw rows validated by this build: none (no new rows).') }}
     {%- endif -%}
     {{ return(
-        'Raw rows validated by this build (new, or sharing an event_id with a new one'
+        'Raw rows validated '
+        ~ ('since the last complete build' if earlier.rows else 'by this build')
+        ~ ' (new, or sharing an event_id with a new one'
         ~ ('; ' ~ '{:,}'.format(earlier.rows | int) ~ ' of them by earlier builds that did not '
             ~ 'complete, whose work this one finishes' if earlier.rows else '') ~ '): '
         ~ '{:,}'.format(total.rows) ~ ' (' ~ '{:,}'.format(accepted.rows) ~ ' accepted; '
