@@ -18,10 +18,12 @@
 --   * D6: the earliest row of an event_id wins; the content fingerprint (an MD5, as in staging)
 --     is computed only for rows that tie on (event_id, occurred_at). Rows with equal
 --     fingerprints have equal content, so dbt's last tie-break (raw_row_id) cannot matter.
---   * D8: one window pass per (channel, customer) stream numbers the rooms (a room_opened starts
---     one) and flags the events at or after last customer activity + 30 days; the events of a
---     room are a prefix of its segment, ended by the first expiry (that event excluded) or end
---     event (`!종료`, room_left, room_closed; that event included). So a room is charged on a
+--   * D8, D32: one window pass per (channel, customer) stream finds where rooms start (a
+--     room_opened; a customer message other than `!종료` when the latest earlier room_opened or
+--     such message comes before the latest end event or 30 days or more before it), a second
+--     numbers them and flags the events at or after last customer activity + 30 days; the
+--     events of a room are a prefix of its segment, ended by the first expiry (that event
+--     excluded) or end event (`!종료`, room_left, room_closed; that event included). So a room is charged on a
 --     billing day iff the day's first activity (room_opened or message) comes before that
 --     point, which a GROUP BY per (room, billing day) and a window over those few rows decide.
 
@@ -59,9 +61,17 @@ source_rows as (
         lower(nullif(trim(sender_type, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)), '')) as sender_type,
         consultant_id,
         entry_point,
-        message_text
+        message_text,
+        lower(nullif(trim(end_reason, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)), '')) as end_reason,
+        nullif(trim(session_id, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)), '') as session_id
 
-    from read_parquet('{events_glob}', union_by_name = true)
+    -- end_reason and session_id are optional (D33, D34): a feed without them reads null
+    from (
+        select * from read_parquet('{events_glob}', union_by_name = true)
+        union all by name
+        select cast(null as varchar) as end_reason, cast(null as varchar) as session_id
+        where false
+    )
 
 ),
 
@@ -101,6 +111,11 @@ accepted as (
             and customer_id is not null
             and event_type in ('room_opened', 'message', 'room_left', 'room_closed')
             and (sender_type is null or sender_type in ('customer', 'consultant', 'system'))
+            and (
+                end_reason is null
+                or (event_type = 'room_left' and end_reason in ('customer_left', 'room_deleted', 'channel_blocked'))
+                or (event_type = 'room_closed' and end_reason in ('closed', 'consultant_ended', 'consultant_blocked', 'manager_ended'))
+            )
     )
     where
         occurred_at >= timestamptz '2014-12-31 15:00:00+00'  -- 2015-01-01 00:00 KST
@@ -143,12 +158,50 @@ events as (
             || '-' || coalesce(nullif(trim(consultant_id, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)), ''), '_null_')
             || '-' || coalesce(lower(nullif(trim(entry_point, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)), '')), '_null_')
             || '-' || coalesce(message_text, '_null_')
+            || '-' || coalesce(end_reason, '_null_') || '-' || coalesce(session_id, '_null_')
         )
     ) = 1
 
 ),
 
--- D8: rooms and expiry per (channel, customer), in order of occurred_at, event_id.
+-- D8, D32: where rooms start per (channel, customer), in order of occurred_at, event_id.
+starts as (
+
+    select
+        *,
+        event_type = 'room_opened'
+        or (
+            is_opening
+            and coalesce(
+                not (
+                    max(position) filter (where is_opening) over before_event
+                    > coalesce(max(position) filter (where is_room_end) over before_event, 0)
+                    and occurred_at
+                    < max(occurred_at) filter (where is_opening) over before_event + interval 30 day
+                ),
+                true
+            )
+        ) as opens_room
+
+    from (
+        select
+            *,
+            row_number() over stream_order as position,
+            event_type = 'room_opened'
+            or (event_type = 'message' and sender_type = 'customer' and not coalesce(is_end_command, false))
+                as is_opening,
+            event_type in ('room_left', 'room_closed') or is_end_command as is_room_end
+        from events
+        window stream_order as (partition by channel_id, customer_id order by occurred_at, event_id)
+    )
+    window before_event as (
+        partition by channel_id, customer_id order by occurred_at, event_id
+        rows between unbounded preceding and 1 preceding
+    )
+
+),
+
+-- D8: rooms and expiry per stream.
 streams as (
 
     select
@@ -156,21 +209,21 @@ streams as (
         customer_id,
         event_type,
         cast(occurred_at + interval 5 hour as date) as billing_date,
-        row_number() over stream_order as position,
-        count(*) filter (where event_type = 'room_opened') over (
+        position,
+        count(*) filter (where opens_room) over (
             stream_order rows between unbounded preceding and current row
         ) as room_seq,
-        max(occurred_at) filter (where event_type = 'room_opened') over (
+        max(occurred_at) filter (where opens_room) over (
             stream_order rows between unbounded preceding and current row
         ) as opened_at,
-        event_type <> 'room_opened'
+        not opens_room
         and occurred_at >= max(occurred_at) filter (
             where event_type = 'room_opened' or (event_type = 'message' and sender_type = 'customer')
         ) over (stream_order rows between unbounded preceding and 1 preceding) + interval 30 day
             as is_after_expiry,
-        event_type in ('room_left', 'room_closed') or is_end_command as is_room_end
+        is_room_end
 
-    from events
+    from starts
     window stream_order as (partition by channel_id, customer_id order by occurred_at, event_id)
 
 ),

@@ -25,6 +25,8 @@ from kakao_udfs import csv_field_count_error
 
 CONTRACT_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type",
                     "sender_type", "consultant_id", "entry_point", "message_text")
+# kept when a file has them (DECISIONLOG D33, D34)
+OPTIONAL_COLUMNS = ("end_reason", "session_id")
 
 
 def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path]:
@@ -51,10 +53,12 @@ def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path
             f"select * from read_csv({file_sql}, header = true, skip = 0, delim = ',', "
             "quote = '\"', escape = '\"', all_varchar = true)"
         )
-        missing = [c for c in CONTRACT_COLUMNS if c not in [n.lower() for n in relation.columns]]
+        present = [n.lower() for n in relation.columns]
+        missing = [c for c in CONTRACT_COLUMNS if c not in present]
         if missing:
             raise SystemExit(f"{file} lacks required column(s): {', '.join(missing)}")
-        relation.select(", ".join(f'"{c}"' for c in CONTRACT_COLUMNS)).write_parquet(str(target))
+        columns = CONTRACT_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present)
+        relation.select(", ".join(f'"{c}"' for c in columns)).write_parquet(str(target))
         written.append(target)
         print(f"[{number}/{len(files)}] {file} -> {target}")
     return written

@@ -15,7 +15,7 @@ import duckdb
 from dbt.cli.main import dbtRunner
 from dbt.contracts.graph.manifest import Manifest
 
-from reference_billing import CONTRACT_COLUMNS
+from reference_billing import CONTRACT_COLUMNS, OPTIONAL_COLUMNS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,13 +29,17 @@ class DbtBuildError(RuntimeError):
 
 
 def write_events_csv(events: Sequence[Mapping[str, str | None]], path: Path) -> Path:
-    """Write event rows with the input contract's header; None becomes an empty field."""
+    """Write event rows with the input contract's header, and the optional columns any row
+    has; None becomes an empty field."""
+    columns = CONTRACT_COLUMNS + tuple(
+        c for c in OPTIONAL_COLUMNS if any(event.get(c) is not None for event in events)
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CONTRACT_COLUMNS)
+        writer.writerow(columns)
         for event in events:
-            writer.writerow(["" if event.get(c) is None else event[c] for c in CONTRACT_COLUMNS])
+            writer.writerow(["" if event.get(c) is None else event[c] for c in columns])
     return path
 
 

@@ -28,6 +28,15 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "message_text",
 )
 
+# Columns a feed may leave out (D33, D34): read as empty.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("end_reason", "session_id")
+
+# D33: the end reasons each ending event type may carry; the first is its meaning without one.
+END_REASONS: dict[str, tuple[str, ...]] = {
+    "room_left": ("customer_left", "room_deleted", "channel_blocked"),
+    "room_closed": ("closed", "consultant_ended", "consultant_blocked", "manager_ended"),
+}
+
 # D7: the whitespace removed around a message before comparing it with the end command.
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000"
 END_COMMAND = "!종료"
@@ -59,6 +68,7 @@ REJECTION_REASONS: tuple[str, ...] = (
     "occurred_at_too_early",
     "occurred_at_in_future",
     "unknown_sender_type",
+    "invalid_end_reason",
     "duplicate_event_id",
 )
 
@@ -150,6 +160,7 @@ class Event:
     consultant_id: str | None
     entry_point: str | None
     message_text: str | None
+    end_reason: str | None = None
 
 
 @dataclass
@@ -159,6 +170,7 @@ class _OpenRoom:
     opened: Event
     last_customer_activity: datetime
     last_activity: datetime
+    entry_point: str | None = None
     activity_days: set[date] = field(default_factory=set)
     consultants_by_day: dict[date, set[str]] = field(default_factory=dict)
     message_count: int = 0
@@ -340,6 +352,9 @@ def validate_row(
     sender_type = normalise_enum(row.get("sender_type"))
     if sender_type is not None and sender_type not in SENDER_TYPES:
         return None, "unknown_sender_type"
+    end_reason = normalise_enum(row.get("end_reason"))
+    if end_reason is not None and end_reason not in END_REASONS.get(event_type, ()):
+        return None, "invalid_end_reason"
     event = Event(
         row_index=row_index,
         event_id=event_id,
@@ -351,6 +366,7 @@ def validate_row(
         consultant_id=normalise_id(row.get("consultant_id")),
         entry_point=normalise_enum(row.get("entry_point")),
         message_text=normalise_text(row.get("message_text")),
+        end_reason=end_reason,
     )
     return event, None
 
@@ -384,6 +400,8 @@ def normalised_content(
         normalise_id(row.get("consultant_id")),
         normalise_enum(row.get("entry_point")),
         normalise_text(row.get("message_text")),
+        normalise_enum(row.get("end_reason")),
+        normalise_id(row.get("session_id")),
     )
 
 
@@ -464,8 +482,12 @@ def _replay_conversation(
     expiry: timedelta,
     data_clock: datetime,
     dispositions: dict[int, tuple[str, str]],
+    customer_message_opens_room: bool = True,
 ) -> list[_OpenRoom]:
-    """Replay one (channel, customer) conversation in order and return its rooms."""
+    """Replay one (channel, customer) conversation in order and return its rooms.
+
+    A room opens at a room_opened and, when none is open and ``customer_message_opens_room``,
+    at a customer message other than the end command (D32)."""
     rooms: list[_OpenRoom] = []
     current: _OpenRoom | None = None
 
@@ -488,6 +510,7 @@ def _replay_conversation(
                 opened=event,
                 last_customer_activity=event.occurred_at,
                 last_activity=event.occurred_at,
+                entry_point=event.entry_point,
             )
             current.activity_days.add(day)
             rooms.append(current)
@@ -495,7 +518,31 @@ def _replay_conversation(
             continue
 
         if current is None:
-            dispositions[event.row_index] = ("unbilled", "outside_room")
+            opens = (
+                customer_message_opens_room
+                and event.event_type == "message"
+                and event.sender_type == "customer"
+                and not is_end_command(event.message_text)
+            )
+            if not opens:
+                anomaly = event.event_type == "message" and event.sender_type in (
+                    "consultant",
+                    "system",
+                )
+                reason = "outside_room_anomaly" if anomaly else "outside_room"
+                dispositions[event.row_index] = ("unbilled", reason)
+                continue
+            current = _OpenRoom(
+                opened=event,
+                last_customer_activity=event.occurred_at,
+                last_activity=event.occurred_at,
+                entry_point="customer_message",
+            )
+            current.message_count += 1
+            current.customer_message_count += 1
+            current.activity_days.add(day)
+            rooms.append(current)
+            dispositions[event.row_index] = ("billed", "opened_by_customer_message")
             continue
 
         if event.event_type == "message":
@@ -517,11 +564,11 @@ def _replay_conversation(
                 close(current, event.occurred_at, "end_command")
                 current = None
         elif event.event_type == "room_left":
-            close(current, event.occurred_at, "customer_left")
+            close(current, event.occurred_at, event.end_reason or "customer_left")
             current = None
             dispositions[event.row_index] = ("unbilled", "room_end_event")
         elif event.event_type == "room_closed":
-            close(current, event.occurred_at, "closed")
+            close(current, event.occurred_at, event.end_reason or "closed")
             current = None
             dispositions[event.row_index] = ("unbilled", "room_end_event")
         else:
@@ -561,6 +608,7 @@ def compute_billing(
     occurred_at_min: date = date(2015, 1, 1),
     max_future_days: int | None = 2,
     run_started_at: datetime | None = None,
+    customer_message_opens_room: bool = True,
 ) -> BillingResult:
     """Compute rooms, charges, monthly fees and the audit trail for a batch of raw rows.
 
@@ -596,6 +644,7 @@ def compute_billing(
                 expiry=expiry,
                 data_clock=data_clock,
                 dispositions=dispositions,
+                customer_message_opens_room=customer_message_opens_room,
             )
             for room in replayed:
                 days = _charged_days(room, policy, time_zone, day_start_hour)
@@ -622,7 +671,7 @@ def compute_billing(
                         opened_at=room.opened.occurred_at,
                         ended_at=room.ended_at,
                         end_reason=room.end_reason,
-                        entry_point=room.opened.entry_point,
+                        entry_point=room.entry_point,
                         message_count=room.message_count,
                         customer_message_count=room.customer_message_count,
                         consultant_message_count=room.consultant_message_count,

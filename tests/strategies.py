@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from reference_billing import CONTRACT_COLUMNS, Event, validate_row
+from reference_billing import CONTRACT_COLUMNS, END_REASONS, Event, validate_row
 
 Row = dict[str, str | None]
 
@@ -45,6 +45,7 @@ CUSTOMERS = ("u1", "u2", "u3")
 CONSULTANTS = ("c1", "c2", "c10", " c3 ", None, "")
 ENTRY_POINTS = ("button", "channel", "web", " Web ", "kiosk", None)
 SENDERS = ("customer", "customer", "consultant", "consultant", "system", None)
+FIRST_EVENT_TYPES = ("room_opened", "room_opened", "message")
 EVENT_TYPES = (
     "room_opened",
     "room_opened",
@@ -182,7 +183,10 @@ def conversations(draw: st.DrawFn) -> list[Row]:
             if instant + gap - start > MAX_SPAN:
                 gap = timedelta(seconds=gap.total_seconds() % 3600)
             instant += gap
-        event_type = "room_opened" if position == 0 else draw(st.sampled_from(EVENT_TYPES))
+        # a conversation may start with a customer message, which opens the room (D32)
+        event_type = draw(
+            st.sampled_from(FIRST_EVENT_TYPES if position == 0 else EVENT_TYPES)
+        )
         row: Row = dict.fromkeys(CONTRACT_COLUMNS)
         row["occurred_at"] = draw(timestamp_texts(instant))
         row["channel_id"] = draw(st.sampled_from(ID_VARIANTS))(channel)
@@ -200,6 +204,11 @@ def conversations(draw: st.DrawFn) -> list[Row]:
             row["consultant_id"] = draw(st.sampled_from(CONSULTANTS))
         else:
             row["sender_type"] = draw(st.sampled_from(("customer", "system", "consultant", None)))
+            # the optional end cause (D33), often absent
+            reason = draw(st.sampled_from((None, None) + END_REASONS[event_type]))
+            row["end_reason"] = (
+                None if reason is None else draw(st.sampled_from(ENUM_VARIANTS))(reason)
+            )
         rows.append(row)
     return rows
 
@@ -223,6 +232,7 @@ def invalid_rows(draw: st.DrawFn, template: Row) -> Row:
                 "event_type",
                 "occurred_at",
                 "sender_type",
+                "end_reason",
             )
         )
     )
@@ -232,6 +242,9 @@ def invalid_rows(draw: st.DrawFn, template: Row) -> Row:
         value = draw(st.sampled_from(("room_reopened", "unknown", "", None, "messages")))
     elif defect == "occurred_at":
         value = draw(st.sampled_from(INVALID_TIMES))
+    elif defect == "end_reason":
+        # a value no event type takes, so the row is rejected whatever its type
+        value = draw(st.sampled_from(("timeout", "ended", " blocked ")))
     else:
         value = draw(st.sampled_from(("bot", "agent", " Robot ")))
     return _corrupt(template, defect, value)
@@ -248,6 +261,7 @@ def _normalised_content(event: Event) -> tuple[object, ...]:
         event.consultant_id,
         event.entry_point,
         event.message_text,
+        event.end_reason,
     )
 
 

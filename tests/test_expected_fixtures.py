@@ -57,7 +57,8 @@ def test_monthly_fees_match_hand_derived_fees(fixture_warehouse) -> None:
         )
         assert actual == [
             ("b_expiry", "2026-05-01", "31", "3100"),
-            ("b_expiry", "2026-06-01", "1", "100"),
+            # the expired room's last day, and the room xp_late opens that day (D32)
+            ("b_expiry", "2026-06-01", "2", "200"),
         ]
         return
     actual = query_text(
@@ -107,6 +108,6 @@ def test_audit_balances_raw_rows(fixture_warehouse) -> None:
             "select disposition, count(*) from marts.fct_chat_event_audit group by all"
         ).fetchall()
     )
-    assert raw_rows == 81
-    assert by_disposition == {"billed": 62, "unbilled": 10, "rejected": 9}
+    assert raw_rows == 94
+    assert by_disposition == {"billed": 71, "unbilled": 13, "rejected": 10}
     assert sum(by_disposition.values()) == raw_rows

@@ -29,7 +29,6 @@ COMPARED = {
     "marts.fct_avoidable_charges": "*",
     "marts.fct_monthly_fees": "* exclude (closed_at, computed_at)",
     "intermediate.int_chat_events__validated": "* exclude (validated_at, loaded_at)",
-    # room_seq orders a customer's rooms; D27 numbers a recomputed part on from an offset
     "intermediate.int_chat_events__assigned_to_rooms": "*",
     "intermediate.int_chat_rooms__lifecycle": "* exclude (computed_at)",
 }
@@ -142,7 +141,7 @@ def test_a_late_event_reaches_back_to_an_old_room(tmp_path: Path) -> None:
         {**base, "event_id": "open", "occurred_at": "2026-01-05T10:00:00+09:00",
          "event_type": "room_opened"},
         {**base, "event_id": "next_day", "occurred_at": "2026-01-06T10:00:00+09:00",
-         "event_type": "message"},
+         "event_type": "message", "sender_type": "consultant"},
     ], landing / "january.csv")
     build(landing / "*.csv", tmp_path / "db")
     # months later, the !종료 sent on the first day finally arrives: the room ended then
@@ -150,7 +149,7 @@ def test_a_late_event_reaches_back_to_an_old_room(tmp_path: Path) -> None:
         {**base, "event_id": "bye", "occurred_at": "2026-01-05T10:30:00+09:00",
          "event_type": "message", "message_text": "!종료"},
         {**base, "event_id": "june", "occurred_at": "2026-06-01T10:00:00+09:00",
-         "event_type": "message"},
+         "event_type": "message", "sender_type": "consultant"},
     ], landing / "june_delivery.csv")
     database = build(landing / "*.csv", tmp_path / "db")
     with connect_warehouse(database) as connection:
@@ -161,15 +160,16 @@ def test_a_late_event_reaches_back_to_an_old_room(tmp_path: Path) -> None:
             "select event_id, disposition_reason from marts.fct_chat_event_audit"
         ).fetchall())
     assert charges == [("2026-01-05", "room_opened")]
+    # a consultant's message with no room open opens none (D32)
     assert dispositions == {"open": "room_activity", "bye": "room_activity",
-                            "next_day": "outside_room", "june": "outside_room"}
+                            "next_day": "outside_room_anomaly", "june": "outside_room_anomaly"}
 
 
 def recompute_from(database: Path) -> dict[str, tuple[object, ...]]:
     """Per customer whose events changed: where the build recomputed the stream from (D27)."""
     with connect_warehouse(database) as connection:
         rows = connection.execute(
-            "select customer_id, events_from_event_id, room_seq_offset"
+            "select customer_id, events_from_event_id"
             " from intermediate.int_chat_events__streams_to_recompute"
         ).fetchall()
     return {customer: tuple(rest) for customer, *rest in rows}
@@ -243,7 +243,7 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
     tmp_path: Path,
 ) -> None:
     """D27: a stream's events are recomputed from the last room_opened before its earliest
-    new event, with room_seq going on from there; before any room_opened, the whole stream; a
+    new event; before any room_opened, the whole stream; a
     stream whose open room only the data's clock expired keeps its events' rooms, and only
     that room is written again. Only the events from the earliest new one on are written
     again, and only the charges, rows and shares of the rooms lifecycle wrote again. The
@@ -278,17 +278,18 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
         event("before", "b_late", "01-01"), event("later", "l_open", "02-05", "room_opened"),
         # rejected, with no time to place it: rewritten in the audit all the same
         {**event("late_msg", "m_bad_time", "01-06"), "occurred_at": "2026-01-06T25:00:00+09:00"},
-        # an earlier message under the room_opened's event_id: kept (D6), the room is gone
-        event("gone", "g_open", "01-02"),
+        # an earlier consultant's message under the room_opened's event_id: kept (D6), and it
+        # opens no room (D32): the room is gone
+        {**event("gone", "g_open", "01-02"), "sender_type": "consultant"},
     ], landing / "day_2.csv")
     build(landing / "*.csv", tmp_path / "db")
 
     assert recompute_from(database) == {
-        "late_msg": ("m_open2", 1),
-        "late_open": ("o_open1", 0),
-        "before": (None, 0),
-        "later": (None, 0),
-        "gone": (None, 0),
+        "late_msg": ("m_open2",),
+        "late_open": ("o_open1",),
+        "before": (None,),
+        "later": (None,),
+        "gone": (None,),
     }
     # read to place the later events, not written again: the events before each stream's
     # earliest new one (m_open2, o_open1), and the clock-only stream's; the rooms before the
@@ -306,13 +307,13 @@ def test_a_days_build_recomputes_events_from_the_room_open_at_the_earliest_new_o
     for table in COMPARED:
         assert incremental[table] == expected[table], table
     with connect_warehouse(database) as connection:
-        seqs = connection.execute(
-            "select event_id, room_seq from intermediate.int_chat_events__assigned_to_rooms"
+        placed = connection.execute(
+            "select event_id, opened_event_id from intermediate.int_chat_events__assigned_to_rooms"
             " where customer_id in ('late_msg', 'late_open')"
-            " order by customer_id, room_seq, event_id"
+            " order by customer_id, occurred_at, event_id"
         ).fetchall()
-        assert seqs == [("m_open1", 1), ("m_late", 2), ("m_open2", 2),
-                        ("o_open1", 1), ("o_late", 2), ("o_open2", 3)]
+        assert placed == [("m_open1", "m_open1"), ("m_open2", "m_open2"), ("m_late", "m_open2"),
+                          ("o_open1", "o_open1"), ("o_late", "o_late"), ("o_open2", "o_open2")]
         rejected = connection.execute(
             "select disposition, disposition_reason from marts.fct_chat_event_audit"
             " where event_id = 'm_bad_time'"

@@ -46,8 +46,9 @@ def ev(
     consultant: str | None = None,
     entry: str | None = None,
     text: str | None = None,
+    end_reason: str | None = None,
 ) -> Row:
-    """One raw event row with the nine contract columns."""
+    """One raw event row with the nine contract columns (and end_reason when given)."""
     return {
         "event_id": event_id,
         "occurred_at": occurred_at,
@@ -58,6 +59,7 @@ def ev(
         "consultant_id": consultant,
         "entry_point": entry,
         "message_text": text,
+        **({"end_reason": end_reason} if end_reason is not None else {}),
     }
 
 
@@ -588,9 +590,14 @@ def test_same_instant_events_are_ordered_by_event_id() -> None:
     inside = compute_billing([say("b1", "2026-01-15 10:00"), opened("a1", "2026-01-15 10:00")])
     assert dispositions(inside) == [("billed", "room_activity")] * 2
     assert only_room(inside).message_count == 1
-    # a2 (message) sorts before b2 (room_opened): outside any room.
-    outside = compute_billing([say("a2", "2026-01-15 10:00"), opened("b2", "2026-01-15 10:00")])
-    assert dispositions(outside) == [("unbilled", "outside_room"), ("billed", "room_activity")]
+    # a2 (a consultant's message) sorts before b2 (room_opened): outside any room.
+    outside = compute_billing(
+        [say("a2", "2026-01-15 10:00", sender="consultant"), opened("b2", "2026-01-15 10:00")]
+    )
+    assert dispositions(outside) == [
+        ("unbilled", "outside_room_anomaly"),
+        ("billed", "room_activity"),
+    ]
     assert only_room(outside).message_count == 0
 
 
@@ -598,13 +605,13 @@ def test_event_id_order_is_binary_not_numeric() -> None:
     # "e10" < "e9" in binary order, so the room_left e10 comes before the message e9.
     rows = [
         opened("e1", "2026-01-15 10:00"),
-        say("e9", "2026-01-15 11:00"),
+        say("e9", "2026-01-15 11:00", sender="consultant"),
         ev("e10", "2026-01-15 11:00", "room_left"),
     ]
     result = compute_billing(rows)
     assert dispositions(result) == [
         ("billed", "room_activity"),
-        ("unbilled", "outside_room"),
+        ("unbilled", "outside_room_anomaly"),
         ("unbilled", "room_end_event"),
     ]
     assert only_room(result).end_reason == "customer_left"
@@ -623,7 +630,7 @@ def test_end_command_with_surrounding_whitespace_ends_the_room(text: str) -> Non
     rows = [
         opened("e1", "2026-01-15 10:00"),
         say("e2", "2026-01-15 10:05", text=text),
-        say("e3", "2026-01-15 10:06"),
+        say("e3", "2026-01-15 10:06", sender="system"),
     ]
     result = compute_billing(rows)
     room = only_room(result)
@@ -633,7 +640,7 @@ def test_end_command_with_surrounding_whitespace_ends_the_room(text: str) -> Non
     assert dispositions(result) == [
         ("billed", "room_activity"),
         ("billed", "room_activity"),
-        ("unbilled", "outside_room"),
+        ("unbilled", "outside_room_anomaly"),
     ]
 
 
@@ -708,7 +715,8 @@ def test_room_closed_ends_the_room() -> None:
     assert dispositions(result)[1] == ("unbilled", "room_end_event")
 
 
-def test_events_outside_any_room() -> None:
+def test_events_outside_any_room_when_only_room_opened_opens_rooms() -> None:
+    # customer_message_opens_room=False: the rules before the session model (D32)
     rows = [
         say("e1", "2026-01-15 09:00"),
         ev("e2", "2026-01-15 09:10", "room_left"),
@@ -718,7 +726,7 @@ def test_events_outside_any_room() -> None:
         say("e6", "2026-01-16 10:20"),
         ev("e7", "2026-01-16 10:30", "room_left"),
     ]
-    result = compute_billing(rows)
+    result = compute_billing(rows, customer_message_opens_room=False)
     assert dispositions(result) == [
         ("unbilled", "outside_room"),
         ("unbilled", "outside_room"),
@@ -787,6 +795,166 @@ def test_conversations_are_per_channel_and_customer() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# D32 the platform's session model: a customer message opens a room
+
+
+def test_session_rule_a_customer_message_opens_a_room_when_none_is_open() -> None:
+    # a feed of messages only: the customer's first message opens the room it is charged for
+    rows = [say("m1", "2026-01-15 10:00"), say("m2", "2026-01-15 10:01", sender="consultant")]
+    result = compute_billing(rows)
+    room = only_room(result)
+    assert (room.opened_event_id, room.entry_point, room.message_count) == (
+        "m1",
+        "customer_message",
+        2,
+    )
+    assert charge_days(result) == [(date(2026, 1, 15), "room_opened")]
+    assert dispositions(result) == [
+        ("billed", "opened_by_customer_message"),
+        ("billed", "room_activity"),
+    ]
+
+
+def test_session_rule_a_message_after_the_end_command_opens_a_new_room() -> None:
+    rows = [
+        opened("e1", "2026-01-15 10:00"),
+        say("e2", "2026-01-15 10:05", text="!종료"),
+        say("e3", "2026-01-15 10:06"),
+    ]
+    result = compute_billing(rows)
+    assert [(r.opened_event_id, r.end_reason) for r in result.rooms] == [
+        ("e1", "end_command"),
+        ("e3", None),
+    ]
+    assert [reason for _, reason in charge_days(result)] == ["room_opened", "room_opened"]
+
+
+def test_session_rule_a_message_after_expiry_opens_a_new_room() -> None:
+    rows = [opened("e1", "2026-01-01 10:00"), say("e2", "2026-01-31 10:00")]
+    result = compute_billing(rows)
+    assert [(r.opened_event_id, r.end_reason) for r in result.rooms] == [
+        ("e1", "expired"),
+        ("e2", None),
+    ]
+
+
+def test_session_rule_a_lone_end_command_opens_nothing() -> None:
+    rows = [
+        say("e1", "2026-01-15 10:00", text=" !종료 "),
+        say("e2", "2026-01-15 10:01", text="!종료 감사합니다"),
+    ]
+    result = compute_billing(rows)
+    assert dispositions(result) == [
+        ("unbilled", "outside_room"),
+        ("billed", "opened_by_customer_message"),
+    ]
+    assert only_room(result).opened_event_id == "e2"
+
+
+def test_session_rule_consultant_and_system_messages_outside_a_room_stay_outside() -> None:
+    rows = [
+        say("e1", "2026-01-15 10:00", sender="consultant", consultant="c1"),
+        say("e2", "2026-01-15 10:01", sender="system"),
+        ev("e3", "2026-01-15 10:02", "room_left"),
+    ]
+    result = compute_billing(rows)
+    assert result.rooms == []
+    assert dispositions(result) == [
+        ("unbilled", "outside_room_anomaly"),
+        ("unbilled", "outside_room_anomaly"),
+        ("unbilled", "outside_room"),
+    ]
+
+
+def test_session_rule_room_opened_still_supersedes_an_open_room() -> None:
+    rows = [say("e1", "2026-01-15 10:00"), opened("e2", "2026-01-15 10:05")]
+    result = compute_billing(rows)
+    assert [(r.opened_event_id, r.end_reason) for r in result.rooms] == [
+        ("e1", "superseded"),
+        ("e2", None),
+    ]
+
+
+def test_session_rule_explicit_opens_only_keeps_customer_messages_outside() -> None:
+    rows = [say("e1", "2026-01-15 10:00"), opened("e2", "2026-01-15 10:05")]
+    result = compute_billing(rows, customer_message_opens_room=False)
+    assert only_room(result).opened_event_id == "e2"
+    assert dispositions(result)[0] == ("unbilled", "outside_room")
+
+
+def test_session_rule_a_feed_of_the_issues_cases_charges_six_rooms_not_two() -> None:
+    # the cases the hub-partner documentation settles: a message after !종료, a feed without
+    # room_opened, a message 31 days after the last one
+    rows = [
+        opened("a1", "2026-03-02 10:00", customer="a"),
+        say("a2", "2026-03-02 10:01", customer="a"),
+        say("a3", "2026-03-02 10:02", customer="a", text="!종료"),
+        say("a4", "2026-03-02 10:30", customer="a"),
+        say("a5", "2026-03-02 10:31", customer="a", sender="consultant"),
+        say("b1", "2026-03-03 09:00", customer="b"),
+        say("b2", "2026-03-03 09:05", customer="b", sender="consultant"),
+        say("b3", "2026-04-03 09:00", customer="b"),
+        opened("c1", "2026-03-05 11:00", customer="c"),
+        ev("c2", "2026-03-05 11:10", "room_closed", customer="c", end_reason="consultant_ended"),
+        say("c3", "2026-03-05 11:20", customer="c", sender="consultant"),
+        say("c4", "2026-03-06 11:20", customer="c"),
+        say("d1", "2026-03-07 12:00", customer="d", text="!종료"),
+    ]
+    assert len(compute_billing(rows).rooms) == 6
+    assert len(compute_billing(rows, customer_message_opens_room=False).rooms) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# D33 end causes
+
+
+@pytest.mark.parametrize(
+    ("event_type", "end_reason", "expected"),
+    [
+        ("room_closed", None, "closed"),
+        ("room_closed", "consultant_ended", "consultant_ended"),
+        ("room_closed", "Consultant_Blocked ", "consultant_blocked"),
+        ("room_closed", "manager_ended", "manager_ended"),
+        ("room_left", None, "customer_left"),
+        ("room_left", "room_deleted", "room_deleted"),
+        ("room_left", "channel_blocked", "channel_blocked"),
+    ],
+)
+def test_end_causes_each_end_the_room_with_their_reason(
+    event_type: str, end_reason: str | None, expected: str
+) -> None:
+    rows = [
+        opened("e1", "2026-01-15 10:00"),
+        ev("e2", "2026-01-15 10:05", event_type, end_reason=end_reason),
+        say("e3", "2026-01-15 10:06", sender="consultant"),
+    ]
+    result = compute_billing(rows)
+    room = only_room(result)
+    assert (room.end_reason, room.ended_at) == (expected, utc(2026, 1, 15, 1, 5))
+    assert dispositions(result)[1:] == [
+        ("unbilled", "room_end_event"),
+        ("unbilled", "outside_room_anomaly"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "end_reason"),
+    [
+        ("room_left", "consultant_blocked"),
+        ("room_closed", "room_deleted"),
+        ("room_closed", "timeout"),
+        ("message", "channel_blocked"),
+        ("room_opened", "closed"),
+    ],
+)
+def test_end_causes_a_reason_the_event_type_cannot_have_is_rejected(
+    event_type: str, end_reason: str
+) -> None:
+    result = compute_billing([ev("e1", "2026-01-15 10:00", event_type, end_reason=end_reason)])
+    assert dispositions(result) == [("rejected", "invalid_end_reason")]
+
+
+# --------------------------------------------------------------------------------------------
 # D8 expiry
 
 
@@ -800,13 +968,13 @@ def test_event_one_second_before_expiry_belongs_to_the_room() -> None:
 
 
 def test_event_at_exactly_expiry_finds_the_room_expired() -> None:
-    rows = [opened("e1", "2026-01-01 10:00"), say("e2", "2026-01-31 10:00")]
+    rows = [opened("e1", "2026-01-01 10:00"), say("e2", "2026-01-31 10:00", sender="consultant")]
     result = compute_billing(rows)
     room = only_room(result)
     assert room.end_reason == "expired"
     assert room.ended_at == utc(2026, 1, 31, 1, 0)
     assert room.message_count == 0
-    assert dispositions(result)[1] == ("unbilled", "outside_room")
+    assert dispositions(result)[1] == ("unbilled", "outside_room_anomaly")
     assert charge_days(result) == [(date(2026, 1, 1), "room_opened")]
 
 
@@ -816,7 +984,7 @@ def test_customer_messages_extend_expiry_but_consultant_messages_do_not() -> Non
         say("e2", "2026-01-20 10:00", sender="customer"),
         say("e3", "2026-02-10 10:00", sender="consultant", consultant="c1"),
         say("e4", "2026-02-19 10:00", sender="system"),
-        say("e5", "2026-02-19 11:00", sender="customer"),
+        say("e5", "2026-02-19 11:00", sender="consultant"),
     ]
     result = compute_billing(rows)
     room = only_room(result)
@@ -833,7 +1001,7 @@ def test_customer_messages_extend_expiry_but_consultant_messages_do_not() -> Non
         date(2026, 1, 20),
         date(2026, 2, 10),
     ]
-    assert dispositions(result)[3:] == [("unbilled", "outside_room"), ("unbilled", "outside_room")]
+    assert dispositions(result)[3:] == [("unbilled", "outside_room_anomaly")] * 2
 
 
 def test_room_opened_after_expiry_does_not_supersede() -> None:
@@ -865,7 +1033,7 @@ def test_unended_room_before_the_data_clock_reaches_expiry_stays_open() -> None:
 
 
 def test_expiry_days_is_configurable() -> None:
-    rows = [opened("e1", "2026-01-01 10:00"), say("e2", "2026-01-03 10:00")]
+    rows = [opened("e1", "2026-01-01 10:00"), say("e2", "2026-01-03 10:00", sender="consultant")]
     room = only_room(compute_billing(rows, expiry_days=2))
     assert (room.end_reason, room.ended_at) == ("expired", utc(2026, 1, 3, 1, 0))
 
@@ -1152,7 +1320,7 @@ def test_audit_has_one_row_per_input_row_in_input_order() -> None:
         AuditRow(0, "billed", "room_activity"),
         AuditRow(1, "billed", "room_activity", event_id_conflict=True),
         AuditRow(2, "unbilled", "room_end_event"),
-        AuditRow(3, "unbilled", "outside_room"),
+        AuditRow(3, "billed", "opened_by_customer_message"),
         AuditRow(4, "rejected", "duplicate_event_id", event_id_conflict=True),
         AuditRow(5, "rejected", "missing_event_id"),
     ]
@@ -1254,7 +1422,11 @@ def test_property_results_are_consistent(rows: list[Row]) -> None:
             room.opened_event_id for room in result.rooms
         )
         billed = sum(1 for a in result.audit if a.disposition == "billed")
-        assert billed == len(result.rooms) + sum(room.message_count for room in result.rooms)
+        # a room a customer message opened counts that message among its messages (D32)
+        by_message = sum(1 for a in result.audit if a.reason == "opened_by_customer_message")
+        assert billed == len(result.rooms) - by_message + sum(
+            room.message_count for room in result.rooms
+        )
         for room in result.rooms:
             if room.ended_at is not None:
                 assert room.ended_at >= room.opened_at

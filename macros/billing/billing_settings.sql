@@ -1,6 +1,7 @@
 {#-
     The vars that shape the rows a build stores (DECISIONLOG D29): rooms and charges
-    (room_charge_policy, billing_time_zone, billing_day_start_hour, room_expiry_days), what is
+    (room_charge_policy, billing_time_zone, billing_day_start_hour, room_expiry_days,
+    customer_message_opens_room), what is
     accepted (occurred_at_min), how customers are named in the marts (pseudonymize_customer_ids),
     what counts as avoidable (quick_reentry_minutes) and the stream buckets (stream_buckets). An
     incremental build recomputes only the streams with new events, so a change to one of these
@@ -24,9 +25,12 @@
     {%- for name in [
         'room_charge_policy', 'billing_time_zone', 'billing_day_start_hour', 'room_expiry_days',
         'occurred_at_min', 'pseudonymize_customer_ids', 'quick_reentry_minutes', 'stream_buckets',
+        'customer_message_opens_room',
     ] -%}
         {%- if name == 'pseudonymize_customer_ids' -%}
             {%- do settings.append((name, pseudonymised | string | lower)) -%}
+        {%- elif name == 'customer_message_opens_room' -%}
+            {%- do settings.append((name, kakao_flag(name) | string | lower)) -%}
         {%- else -%}
             {%- do settings.append((name, kakao_var(name) | string)) -%}
         {%- endif -%}

@@ -165,6 +165,11 @@
     from read_blob({{ quoted_path }})
 {%- endmacro %}
 
+{#- Columns a file may have; without one, its rows read it as null (DECISIONLOG D33). -#}
+{% macro chat_event_optional_columns() -%}
+    {{ return(['end_reason', 'session_id']) }}
+{%- endmacro %}
+
 {% macro chat_event_contract_columns() -%}
     {{ return([
         'event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type',
@@ -216,6 +221,13 @@
         {%- for column in chat_event_contract_columns() %}
         cast(events."{{ column }}" as varchar) as {{ column }},
         {%- endfor %}
+        {%- for column in chat_event_optional_columns() %}
+        {%- if column in described.columns[0].values() | map('lower') | list %}
+        cast(events."{{ column }}" as varchar) as {{ column }},
+        {%- else %}
+        cast(null as varchar) as {{ column }},
+        {%- endif %}
+        {%- endfor %}
         events.__source_file as source_file,
         files.source_file_signature
     from {{ reader }} as events
@@ -240,6 +252,8 @@
         ) }}
     {%- endif -%}
     {%- set reader = "parquet.`" ~ path | replace('`', '``') ~ "`" -%}
+    {#- files written with and without the optional columns: read the union of their schemas -#}
+    {%- do run_query("set spark.sql.parquet.mergeSchema = true") -%}
     {%- set described = run_query("describe query select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
     {%- set source_file = "regexp_replace(_metadata.file_path, '^file:(//)?', '')" -%}
@@ -254,6 +268,13 @@
     select
         {%- for column in chat_event_contract_columns() %}
         cast(`{{ column }}` as string) as {{ column }},
+        {%- endfor %}
+        {%- for column in chat_event_optional_columns() %}
+        {%- if column in described.columns[0].values() | map('lower') | list %}
+        cast(`{{ column }}` as string) as {{ column }},
+        {%- else %}
+        cast(null as string) as {{ column }},
+        {%- endif %}
         {%- endfor %}
         {{ source_file }} as source_file,
         {{ signature }} as source_file_signature

@@ -2,7 +2,7 @@
     The first field-level reason to reject a chat event, in the order of DECISIONLOG D5; null
     for a row that passes every check (it may still be a duplicate). `row` is the alias of a
     relation with the normalised columns event_id, channel_id, customer_id, event_type,
-    occurred_at_text, occurred_at and sender_type.
+    occurred_at_text, occurred_at, sender_type and end_reason.
 
     Plausible occurred_at: on or after var `occurred_at_min` (a date in billing_time_zone) and
     no later than the run's start plus var `occurred_at_max_future_days` days. Staging checks a
@@ -31,5 +31,20 @@
             then 'occurred_at_in_future'
         when {{ row }}.sender_type not in ('customer', 'consultant', 'system')
             then 'unknown_sender_type'
+        when {{ row }}.end_reason is not null and not (
+            ({{ row }}.event_type = 'room_left' and {{ row }}.end_reason in ({{ end_reasons('room_left') }}))
+            or ({{ row }}.event_type = 'room_closed' and {{ row }}.end_reason in ({{ end_reasons('room_closed') }}))
+        )
+            then 'invalid_end_reason'
     end
+{%- endmacro %}
+
+{#- The values the optional column end_reason may take on each ending event type, quoted for an
+    `in (...)` list (DECISIONLOG D33); the first is what the event means without one. -#}
+{% macro end_reasons(event_type) -%}
+    {%- set reasons = {
+        'room_left': ['customer_left', 'room_deleted', 'channel_blocked'],
+        'room_closed': ['closed', 'consultant_ended', 'consultant_blocked', 'manager_ended'],
+    }[event_type] -%}
+    {{- "'" ~ reasons | join("', '") ~ "'" -}}
 {%- endmacro %}

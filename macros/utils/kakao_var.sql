@@ -85,7 +85,8 @@
     drop_missing_files only by a full refresh). -#}
 {% macro check_flag_vars() -%}
     {%- if execute -%}
-        {%- for name in ['publish_marts', 'drop_missing_files', 'pseudonymize_customer_ids'] -%}
+        {%- for name in ['publish_marts', 'drop_missing_files', 'pseudonymize_customer_ids',
+                         'customer_message_opens_room'] -%}
             {%- do kakao_flag(name) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -15,6 +15,9 @@
     {%- for result in results -%}
         {%- if result.node.name == 'int_chat_events__validated' and result.status == 'success' -%}
             {%- do log(raw_rows_validated_by_this_build(result.node), info=True) -%}
+        {%- elif result.node.name == 'fct_chat_event_audit' and result.status == 'success' -%}
+            {%- set anomalies = messages_outside_rooms(result.node) -%}
+            {%- if anomalies -%}{%- do log(anomalies, info=True) -%}{%- endif -%}
         {%- elif result.node.name == 'loaded_rows_are_still_in_the_source'
             and result.status == 'fail' -%}
             {%- do log(loaded_rows_no_longer_in_source(result.node), info=True) -%}
@@ -98,6 +101,25 @@
         ~ ('; ' ~ '{:,}'.format(conflicting.rows | int) ~ ' share an event_id with rows of other '
             ~ 'content, event_id_conflict' if conflicting.rows else '')
         ~ '). What became of each row: marts.fct_chat_event_audit.'
+    ) }}
+{%- endmacro %}
+
+{#- The consultant and system messages sent while no room was open (DECISIONLOG D32), in the
+    whole audit: the platform delivers none, so each is a sign of a gap in the feed (a
+    room_opened or customer message missing before it). '' when there are none. -#}
+{% macro messages_outside_rooms(node) -%}
+    {%- set anomalies = run_query(
+        "select count(*) from " ~ node.relation_name
+        ~ " where disposition_reason = 'outside_room_anomaly'"
+    ).columns[0].values()[0] -%}
+    {%- if not anomalies -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(
+        'Anomalies: ' ~ '{:,}'.format(anomalies | int) ~ ' consultant or system message(s) came '
+        ~ 'while the customer had no room open (outside_room_anomaly in marts.fct_chat_event_audit). '
+        ~ 'The platform delivers none: the feed probably lacks the room_opened or customer message '
+        ~ 'before them. They are not billed.'
     ) }}
 {%- endmacro %}
 

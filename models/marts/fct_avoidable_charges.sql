@@ -79,7 +79,8 @@ reentries as (
         case
             when rooms_with_previous.previous_room_end_reason = 'superseded' then 'superseded'
             when
-                rooms_with_previous.previous_room_end_reason in ('end_command', 'customer_left', 'closed')
+                -- ended by an event (D33): `!종료`, leaving, closing
+                rooms_with_previous.previous_room_end_reason not in ('superseded', 'expired')
                 and rooms_with_previous.opened_at
                 <= rooms_with_previous.previous_room_ended_at + interval {{ reentry_minutes }} minute
                 then 'quick_reentry'

@@ -8,9 +8,12 @@
 -- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
 -- depends_on: {{ ref('stg_build_log__builds') }}
 -- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
---   billed   / room_activity    a room_opened or message inside a room (on a charged day);
---   unbilled / room_end_event   a room_left or room_closed that ended its room;
---   unbilled / outside_room     accepted, but no room was open;
+--   billed   / room_activity            a room_opened or message inside a room (on a charged day);
+--   billed   / opened_by_customer_message  a customer message that opened a room (D32);
+--   unbilled / room_end_event           a room_left or room_closed that ended its room;
+--   unbilled / outside_room             accepted, but no room was open;
+--   unbilled / outside_room_anomaly     a consultant or system message while no room was open,
+--                                       which the platform would not have delivered (D32);
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
 -- Incremental: rewrites the raw rows validated since the last complete build (rejected ones
 -- included) and the events int_chat_events__assigned_to_rooms rewrote (from each stream's
@@ -55,8 +58,12 @@ final as (
         end as disposition,
         case
             when raw_rows.rejection_reason is not null then raw_rows.rejection_reason
+            when placed.is_activity and placed.opens_room and placed.event_type = 'message'
+                then 'opened_by_customer_message'
             when placed.is_activity then 'room_activity'
             when placed.is_in_room then 'room_end_event'
+            when placed.event_type = 'message' and placed.sender_type in ('consultant', 'system')
+                then 'outside_room_anomaly'
             else 'outside_room'
         end as disposition_reason,
         raw_rows.stream_bucket

@@ -5,12 +5,13 @@
 -- complete build has recomputed them everywhere. Every stream on a first build or
 -- --full-refresh (every row is validated again).
 --
--- Where the recomputation starts (DECISIONLOG D27): an event's room depends only on the events
--- since its segment's room_opened, and nothing before the stream's earliest changed row
--- changed, so the event-level models read the stream's events from the last accepted
--- room_opened before that row (events_from_at, events_from_event_id; null: the whole stream),
--- numbering rooms on from room_seq_offset, and write again only the events from the earliest
--- change on (rewrite_from_at). On Spark, whole stream buckets (stream_bucket).
+-- Where the recomputation starts (DECISIONLOG D27): a room_opened starts a room whatever came
+-- before it, an event's room depends only on the events since, and nothing before the stream's
+-- earliest changed row changed, so the event-level models read the stream's events from the
+-- last accepted room_opened before that row (events_from_at, events_from_event_id; null: the
+-- whole stream, also when its rooms were all opened by customer messages, D32), and write again
+-- only the events from the earliest change on (rewrite_from_at). On Spark, whole stream
+-- buckets (stream_bucket).
 
 -- depends_on: {{ ref('stg_build_log__builds') }}
 
@@ -38,15 +39,11 @@ changed as (
 
 room_starts_before_change as (
 
-    -- the stream's accepted room_opened events before its earliest change, numbered in order
+    -- the stream's accepted room_opened events before its earliest change, latest first
     select
         validated.stream_id,
         validated.occurred_at,
         validated.event_id,
-        row_number() over (
-            partition by validated.stream_id
-            order by validated.occurred_at, validated.event_id
-        ) as room_seq,
         row_number() over (
             partition by validated.stream_id
             order by validated.occurred_at desc, validated.event_id desc
@@ -69,8 +66,7 @@ recompute_from as (
     select
         stream_id,
         occurred_at as events_from_at,
-        event_id as events_from_event_id,
-        room_seq - 1 as room_seq_offset
+        event_id as events_from_event_id
 
     from room_starts_before_change
     where recency = 1
@@ -85,7 +81,6 @@ final as (
         changed.customer_id,
         recompute_from.events_from_at,
         recompute_from.events_from_event_id,
-        coalesce(recompute_from.room_seq_offset, 0) as room_seq_offset,
         changed.rewrite_from_at,
         {{ stream_bucket('changed.stream_id') }} as stream_bucket
 

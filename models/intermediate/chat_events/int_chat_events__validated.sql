@@ -26,7 +26,7 @@
 {%- set event_columns = [
     'raw_row_id', 'source_file', 'stream_id', 'event_id', 'occurred_at_text', 'occurred_at',
     'channel_id', 'customer_id', 'event_type', 'sender_type', 'consultant_id', 'entry_point',
-    'is_end_command', 'content_fingerprint',
+    'is_end_command', 'end_reason', 'session_id', 'content_fingerprint',
 ] %}
 
 with
@@ -208,6 +208,8 @@ final as (
         ranked.consultant_id,
         ranked.entry_point,
         ranked.is_end_command,
+        ranked.end_reason,
+        ranked.session_id,
         ranked.content_fingerprint,
         ranked.rejection_reason as field_rejection_reason,
         case

@@ -7,19 +7,25 @@
 }}
 
 -- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
--- Accepted events placed in chat rooms (DECISIONLOG D8). Per (channel_id, customer_id), in
+-- Accepted events placed in chat rooms (DECISIONLOG D8, D32). Per (channel_id, customer_id), in
 -- order of occurred_at then event_id:
---   * each room_opened starts segment `room_seq`; its room is the segment's room;
+--   * a room starts at each room_opened and, when no room is open, at a customer message other
+--     than `!종료` (var customer_message_opens_room, default true; false: room_opened only);
 --   * an event belongs to the room while occurred_at < (latest earlier customer activity of the
---     room: its room_opened or a customer message) + room_expiry_days (end exclusive);
+--     room: its first event or a customer message) + room_expiry_days (end exclusive);
 --   * the first room_left, room_closed or `!종료` message ends the room and belongs to it;
---   * every later event of the segment, and any event before the first room_opened, is outside.
+--   * every later event of the segment, and any event before the first room, is outside.
+-- With customer messages opening rooms, a room is open just before an event when the latest
+-- earlier opening activity (room_opened, or a customer message other than `!종료`) comes after
+-- the latest earlier end and less than room_expiry_days before the event: that activity is in a
+-- room, and nothing has ended it since.
 -- Incremental: of the streams in int_chat_events__streams_to_recompute with validated rows,
--- reads the events from the room_opened it names on, numbering rooms on from the room_opened
--- events before it, and rewrites those from the stream's earliest change (rewrite_from_at) on:
--- the earlier ones only place the later ones (the whole stream on Spark; DECISIONLOG D27).
+-- reads the events from the room_opened it names on and rewrites those from the stream's
+-- earliest change (rewrite_from_at) on: the earlier ones only place the later ones (the whole
+-- stream on Spark; DECISIONLOG D27).
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
+{%- set message_opens_room = kakao_flag('customer_message_opens_room') %}
 
 with
 
@@ -36,7 +42,6 @@ resumed as (
 
     select
         accepted.*,
-        coalesce(streams.room_seq_offset, 0) as room_seq_offset,
         streams.rewrite_from_at
 
     from accepted
@@ -49,35 +54,89 @@ resumed as (
 
 resumed as (
 
-    select
-        *,
-        0 as room_seq_offset
-
-    from accepted
+    select * from accepted
 
 ),
 
 {% endif %}
 
-segmented as (
+flagged as (
 
     select
         *,
-        room_seq_offset + sum(case when event_type = 'room_opened' then 1 else 0 end) over (
-            partition by channel_id, customer_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as room_seq,
         coalesce(
             event_type = 'room_opened' or (event_type = 'message' and sender_type = 'customer'),
             false
         ) as is_customer_activity,
         coalesce(
+            event_type = 'room_opened'
+            or (event_type = 'message' and sender_type = 'customer' and not coalesce(is_end_command, false)),
+            false
+        ) as is_opening_activity,
+        coalesce(
             event_type in ('room_left', 'room_closed') or (event_type = 'message' and is_end_command),
             false
-        ) as is_room_end
+        ) as is_room_end,
+        row_number() over (
+            partition by channel_id, customer_id
+            order by occurred_at, event_id
+        ) as stream_position
 
     from resumed
+
+),
+
+with_previous as (
+
+    select
+        *,
+        max(case when is_opening_activity then stream_position end) over preceding_events
+            as previous_opening_position,
+        max(case when is_opening_activity then occurred_at end) over preceding_events
+            as previous_opening_at,
+        max(case when is_room_end then stream_position end) over preceding_events
+            as previous_end_position
+
+    from flagged
+    window preceding_events as (
+        partition by channel_id, customer_id
+        order by occurred_at, event_id
+        rows between unbounded preceding and 1 preceding
+    )
+
+),
+
+starts as (
+
+    select
+        *,
+        event_type = 'room_opened'
+        {%- if message_opens_room %}
+        or (
+            is_opening_activity
+            and not coalesce(
+                previous_opening_position > coalesce(previous_end_position, 0)
+                and occurred_at < {{ dbt.dateadd('day', expiry_days, 'previous_opening_at') }},
+                false
+            )
+        )
+        {%- endif %} as opens_room
+
+    from with_previous
+
+),
+
+segmented as (
+
+    select
+        *,
+        sum(case when opens_room then 1 else 0 end) over (
+            partition by channel_id, customer_id
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as room_seq
+
+    from starts
 
 ),
 
@@ -123,7 +182,7 @@ located as (
             order by occurred_at, event_id
             rows between unbounded preceding and current row
         ) = 0 as is_in_room,
-        max(case when event_type = 'room_opened' then event_id end) over (
+        max(case when opens_room then event_id end) over (
             partition by channel_id, customer_id, room_seq
         ) as segment_opened_event_id
 
@@ -146,12 +205,14 @@ final as (
         consultant_id,
         entry_point,
         is_end_command,
-        room_seq,
+        end_reason,
+        session_id,
         case
             when is_in_room
                 then {{ surrogate_key(['channel_id', 'customer_id', 'segment_opened_event_id']) }}
         end as room_id,
         case when is_in_room then segment_opened_event_id end as opened_event_id,
+        opens_room,
         is_in_room,
         is_in_room and is_customer_activity as is_customer_activity,
         is_in_room and is_room_end as is_room_end,

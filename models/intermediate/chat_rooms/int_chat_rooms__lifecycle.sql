@@ -6,12 +6,16 @@
     )
 }}
 
--- One row per chat room with how and when it ended (DECISIONLOG D8), first of:
---   * its ending event (room_left -> customer_left, room_closed -> closed, `!종료` -> end_command);
+-- One row per chat room with how it started and how and when it ended (DECISIONLOG D8, D32,
+-- D33). entry_point: the room_opened's, or `customer_message` for a room a customer message
+-- opened. The end is the first of:
+--   * its ending event: `!종료` -> end_command; room_left -> its end_reason, or customer_left
+--     without one; room_closed -> its end_reason, or closed without one;
 --   * expiry at last customer activity + room_expiry_days, if that is at or before the next
 --     room_opened of the customer or, with none, at or before the data's clock (the latest
 --     accepted occurred_at);
---   * the next room_opened of the customer (superseded).
+--   * the next room_opened of the customer (superseded; a room a message opens starts only when
+--     none is open).
 -- Otherwise the room is still open (ended_at and end_reason null).
 -- Incremental: rewrites the rooms of int_chat_events__streams_to_recompute from the room_opened
 -- it names on (DECISIONLOG D27: the earlier rooms have a next room and none of their events
@@ -87,17 +91,21 @@ rooms as (
         stream_id,
         channel_id,
         customer_id,
-        room_seq,
         opened_event_id,
         min(occurred_at) as opened_at,
-        max(case when event_type = 'room_opened' then entry_point end) as entry_point,
+        max(
+            case
+                when opens_room and event_type = 'room_opened' then entry_point
+                when opens_room then 'customer_message'
+            end
+        ) as entry_point,
         max(case when is_activity then occurred_at end) as last_activity_at,
         max(case when is_customer_activity then occurred_at end) as last_customer_activity_at,
         max(case when is_room_end then occurred_at end) as end_event_at,
         max(
             case
-                when is_room_end and event_type = 'room_left' then 'customer_left'
-                when is_room_end and event_type = 'room_closed' then 'closed'
+                when is_room_end and event_type = 'room_left' then coalesce(end_reason, 'customer_left')
+                when is_room_end and event_type = 'room_closed' then coalesce(end_reason, 'closed')
                 when is_room_end then 'end_command'
             end
         ) as end_event_reason,
@@ -113,7 +121,7 @@ rooms as (
         ) as system_message_count
 
     from room_events
-    group by room_id, stream_id, channel_id, customer_id, room_seq, opened_event_id
+    group by room_id, stream_id, channel_id, customer_id, opened_event_id
 
 ),
 
@@ -123,7 +131,7 @@ with_next as (
         rooms.*,
         lead(rooms.opened_at) over (
             partition by rooms.channel_id, rooms.customer_id
-            order by rooms.room_seq
+            order by rooms.opened_at, rooms.opened_event_id
         ) as next_room_opened_at,
         {{ dbt.dateadd('day', expiry_days, 'last_customer_activity_at') }} as expires_at
 

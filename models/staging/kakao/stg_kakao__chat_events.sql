@@ -30,7 +30,7 @@ fingerprinted as (
         *,
         {{ surrogate_key([
             'source_file', 'event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type',
-            'sender_type', 'consultant_id', 'entry_point', 'message_text',
+            'sender_type', 'consultant_id', 'entry_point', 'message_text', 'end_reason', 'session_id',
         ]) }} as raw_row_hash
 
     from source
@@ -65,7 +65,9 @@ normalized as (
         {{ trim_whitespace('consultant_id') }} as consultant_id,
         lower({{ trim_whitespace('entry_point') }}) as entry_point,
         coalesce({{ trim_whitespace('message_text') }} = '!종료', false) as is_end_command,
-        message_text
+        message_text,
+        lower({{ trim_whitespace('end_reason') }}) as end_reason,
+        {{ trim_whitespace('session_id') }} as session_id
 
     from identified
 
@@ -78,7 +80,7 @@ parsed as (
         {{ parse_event_timestamp('occurred_at_text') }} as occurred_at,
         {{ surrogate_key([
             'event_id', 'occurred_at_text', 'channel_id', 'customer_id', 'event_type',
-            'sender_type', 'consultant_id', 'entry_point', 'message_text',
+            'sender_type', 'consultant_id', 'entry_point', 'message_text', 'end_reason', 'session_id',
         ]) }} as content_fingerprint
 
     from normalized
@@ -101,6 +103,8 @@ final as (
         parsed.consultant_id,
         parsed.entry_point,
         parsed.is_end_command,
+        parsed.end_reason,
+        parsed.session_id,
         parsed.content_fingerprint,
         {{ chat_event_rejection_reason('parsed') }} as rejection_reason,
         parsed.source_file_signature,
