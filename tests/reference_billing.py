@@ -86,6 +86,7 @@ class Room:
     ended_at: datetime | None
     end_reason: str | None
     entry_point: str | None
+    session_id: str | None
     message_count: int
     customer_message_count: int
     consultant_message_count: int
@@ -161,6 +162,7 @@ class Event:
     entry_point: str | None
     message_text: str | None
     end_reason: str | None = None
+    session_id: str | None = None
 
 
 @dataclass
@@ -171,6 +173,7 @@ class _OpenRoom:
     last_customer_activity: datetime
     last_activity: datetime
     entry_point: str | None = None
+    members: list[Event] = field(default_factory=list)
     activity_days: set[date] = field(default_factory=set)
     consultants_by_day: dict[date, set[str]] = field(default_factory=dict)
     message_count: int = 0
@@ -179,6 +182,7 @@ class _OpenRoom:
     system_message_count: int = 0
     ended_at: datetime | None = None
     end_reason: str | None = None
+    session_id: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,6 +371,7 @@ def validate_row(
         entry_point=normalise_enum(row.get("entry_point")),
         message_text=normalise_text(row.get("message_text")),
         end_reason=end_reason,
+        session_id=normalise_id(row.get("session_id")),
     )
     return event, None
 
@@ -513,6 +518,7 @@ def _replay_conversation(
                 entry_point=event.entry_point,
             )
             current.activity_days.add(day)
+            current.members.append(event)
             rooms.append(current)
             dispositions[event.row_index] = ("billed", "room_activity")
             continue
@@ -541,10 +547,12 @@ def _replay_conversation(
             current.message_count += 1
             current.customer_message_count += 1
             current.activity_days.add(day)
+            current.members.append(event)
             rooms.append(current)
             dispositions[event.row_index] = ("billed", "opened_by_customer_message")
             continue
 
+        current.members.append(event)
         if event.event_type == "message":
             current.message_count += 1
             current.last_activity = event.occurred_at
@@ -581,12 +589,129 @@ def _replay_conversation(
     return rooms
 
 
+def _end_reason_of(event: Event) -> str:
+    if event.event_type == "room_left":
+        return event.end_reason or "customer_left"
+    if event.event_type == "room_closed":
+        return event.end_reason or "closed"
+    return "end_command"
+
+
+def _is_room_end(event: Event) -> bool:
+    return event.event_type in ("room_left", "room_closed") or (
+        event.event_type == "message" and is_end_command(event.message_text)
+    )
+
+
+def _place_in_sessions(
+    ordered: list[Event],
+    derived: list[_OpenRoom],
+    *,
+    time_zone: str,
+    day_start_hour: int,
+    expiry: timedelta,
+    data_clock: datetime,
+    dispositions: dict[int, tuple[str, str]],
+) -> list[_OpenRoom]:
+    """D34: a conversation whose feed names sessions. An event with a session_id is in that
+    session's room; one without, in the session of its derived room's events (the smallest
+    session_id among them), else in its derived room. Rooms end as int_chat_rooms__lifecycle
+    ends them: their latest ending event, else expiry if it comes at or before the next room's
+    opening (or the data's clock), else the next room's opening."""
+    derived_of = {event.row_index: room for room in derived for event in room.members}
+    room_session = {
+        id(room): min((e.session_id for e in room.members if e.session_id), default=None)
+        for room in derived
+    }
+    groups: dict[tuple[str, object], list[Event]] = {}
+    for event in ordered:
+        room = derived_of.get(event.row_index)
+        session = event.session_id or (room_session[id(room)] if room is not None else None)
+        if session is not None:
+            groups.setdefault(("session", session), []).append(event)
+        elif room is not None:
+            groups.setdefault(("derived", id(room)), []).append(event)
+        else:
+            anomaly = event.event_type == "message" and event.sender_type in (
+                "consultant",
+                "system",
+            )
+            reason = "outside_room_anomaly" if anomaly else "outside_room"
+            dispositions[event.row_index] = ("unbilled", reason)
+    rooms: list[_OpenRoom] = []
+    ends: dict[int, list[Event]] = {}
+    expiries: dict[int, datetime | None] = {}
+    for (kind, key), members in groups.items():
+        first = members[0]
+        entry = first.entry_point if first.event_type == "room_opened" else (
+            "customer_message"
+            if first.event_type == "message" and first.sender_type == "customer"
+            else None
+        )
+        room = _OpenRoom(
+            opened=first,
+            last_customer_activity=first.occurred_at,
+            last_activity=first.occurred_at,
+            entry_point=entry,
+            members=members,
+            session_id=key if kind == "session" else None,
+        )
+        customer_times = []
+        for event in members:
+            day = _event_day(event, time_zone, day_start_hour)
+            if event.event_type in ("room_opened", "message"):
+                room.activity_days.add(day)
+                room.last_activity = max(room.last_activity, event.occurred_at)
+                by_message = (
+                    event is first
+                    and event.event_type == "message"
+                    and event.sender_type == "customer"
+                )
+                reason = "opened_by_customer_message" if by_message else "room_activity"
+                dispositions[event.row_index] = ("billed", reason)
+            else:
+                dispositions[event.row_index] = ("unbilled", "room_end_event")
+            if event.event_type == "room_opened" or (
+                event.event_type == "message" and event.sender_type == "customer"
+            ):
+                customer_times.append(event.occurred_at)
+            if event.event_type == "message":
+                room.message_count += 1
+                if event.sender_type == "customer":
+                    room.customer_message_count += 1
+                elif event.sender_type == "consultant":
+                    room.consultant_message_count += 1
+                    consultants = room.consultants_by_day.setdefault(day, set())
+                    if event.consultant_id is not None:
+                        consultants.add(event.consultant_id)
+                elif event.sender_type == "system":
+                    room.system_message_count += 1
+        last_customer = max(customer_times) if customer_times else None
+        expiries[id(room)] = last_customer + expiry if last_customer is not None else None
+        ends[id(room)] = [event for event in members if _is_room_end(event)]
+        rooms.append(room)
+    rooms.sort(key=lambda r: (r.opened.occurred_at, r.opened.event_id))
+    for position, room in enumerate(rooms):
+        following = rooms[position + 1].opened.occurred_at if position + 1 < len(rooms) else None
+        end_events = ends[id(room)]
+        expires_at = expiries[id(room)]
+        if end_events:
+            room.ended_at = max(event.occurred_at for event in end_events)
+            room.end_reason = max(_end_reason_of(event) for event in end_events)
+        elif expires_at is not None and expires_at <= (following or data_clock):
+            room.ended_at, room.end_reason = expires_at, "expired"
+        elif following is not None:
+            room.ended_at, room.end_reason = following, "superseded"
+    return rooms
+
+
 def _charged_days(room: _OpenRoom, policy: str, time_zone: str, day_start_hour: int) -> list[date]:
     """The billing days a room is charged for (D1, D10)."""
     if policy == "activity":
         return sorted(room.activity_days)
     first = billing_date(room.opened.occurred_at, time_zone, day_start_hour)
-    end = room.ended_at if room.ended_at is not None else room.last_activity
+    # a session's room may end before its last activity (D34): charged through both
+    end = max(room.ended_at or room.last_activity, room.last_activity)
     last = billing_date(end, time_zone, day_start_hour)
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -646,6 +771,16 @@ def compute_billing(
                 dispositions=dispositions,
                 customer_message_opens_room=customer_message_opens_room,
             )
+            if any(event.session_id for event in ordered):
+                replayed = _place_in_sessions(
+                    ordered,
+                    replayed,
+                    time_zone=time_zone,
+                    day_start_hour=day_start_hour,
+                    expiry=expiry,
+                    data_clock=data_clock,
+                    dispositions=dispositions,
+                )
             for room in replayed:
                 days = _charged_days(room, policy, time_zone, day_start_hour)
                 opening_day = billing_date(room.opened.occurred_at, time_zone, day_start_hour)
@@ -672,6 +807,7 @@ def compute_billing(
                         ended_at=room.ended_at,
                         end_reason=room.end_reason,
                         entry_point=room.entry_point,
+                        session_id=room.session_id,
                         message_count=room.message_count,
                         customer_message_count=room.customer_message_count,
                         consultant_message_count=room.consultant_message_count,

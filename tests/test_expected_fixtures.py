@@ -108,6 +108,21 @@ def test_audit_balances_raw_rows(fixture_warehouse) -> None:
             "select disposition, count(*) from marts.fct_chat_event_audit group by all"
         ).fetchall()
     )
-    assert raw_rows == 94
-    assert by_disposition == {"billed": 71, "unbilled": 13, "rejected": 10}
+    assert raw_rows == 103
+    assert by_disposition == {"billed": 79, "unbilled": 14, "rejected": 10}
     assert sum(by_disposition.values()) == raw_rows
+
+
+def test_session_disagreements_match_hand_derived(fixture_warehouse) -> None:
+    """D34: where the feed's sessions and the rules' rooms disagree, and what was billed."""
+    _, connection = fixture_warehouse
+    actual = query_text(
+        connection,
+        """
+        select channel_id, customer_id, disagreement, session_id, derived_opened_event_id,
+               events, derived_rooms, sessions, billed_as
+        from marts.rpt_session_disagreements
+        """,
+    )
+    expected = read_expected("session_disagreements.csv")
+    assert actual == expected, show_difference(actual, expected)

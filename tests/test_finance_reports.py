@@ -117,7 +117,7 @@ def test_superseded_room_is_avoidable_only_when_both_rooms_were_charged(fixture_
     actual = query_text(
         connection,
         "select billing_date from marts.fct_avoidable_charges"
-        " where category = 'superseded'",
+        " where category = 'superseded' and channel_id = 'b_superseded'",
     )
     assert actual == ([("2026-05-12",)] if policy == "open" else [])
 

@@ -61,6 +61,8 @@ def event_rows(draw: st.DrawFn) -> list[dict[str, str | None]]:
             "consultant_id": "kim" if sender == "consultant" else None,
             "entry_point": "web" if event_type == "room_opened" else None,
             "message_text": draw(st.sampled_from(["hi", "!종료", " !종료 ", "ok"])),
+            # the platform's session, on some events (D34)
+            "session_id": draw(st.sampled_from([None, None, None, None, "s1", "s2"])),
         })
     # repeated ids: the same event again, or a different event under a used id
     for _ in range(draw(st.integers(0, 3))):

@@ -43,6 +43,7 @@ ROOM_COLUMNS = (
     "ended_at",
     "end_reason",
     "entry_point",
+    "session_id",
     "message_count",
     "customer_message_count",
     "consultant_message_count",

@@ -904,6 +904,36 @@ def test_session_rule_a_feed_of_the_issues_cases_charges_six_rooms_not_two() -> 
     assert len(compute_billing(rows, customer_message_opens_room=False).rooms) == 2
 
 
+def test_session_rule_the_platforms_session_ids_are_the_rooms() -> None:
+    # D34, the cases of the dbt unit test of the same name
+    def tagged(row: Row, session: str | None) -> Row:
+        return {**row, "session_id": session}
+
+    rows = [
+        tagged(opened("a1", "2026-03-01 10:00", customer="a"), "S1"),
+        say("a2", "2026-03-01 10:01", customer="a"),
+        tagged(ev("a3", "2026-03-01 10:02", "room_closed", customer="a"), "S1"),
+        tagged(say("a4", "2026-03-01 10:03", customer="a", sender="consultant"), "S1"),
+        tagged(say("b1", "2026-03-01 10:00", customer="b"), "S2"),
+        tagged(say("b2", "2026-03-01 10:01", customer="b", text="!종료"), "S2"),
+        tagged(say("b3", "2026-03-01 10:02", customer="b"), "S2"),
+        tagged(opened("c1", "2026-03-01 10:00", customer="c"), "S3"),
+        tagged(say("c2", "2026-03-01 10:01", customer="c"), "S4"),
+    ]
+    result = compute_billing(rows)
+    assert [(r.customer_id, r.opened_event_id, r.session_id, r.message_count)
+            for r in result.rooms] == [
+        ("a", "a1", "S1", 2),
+        ("b", "b1", "S2", 3),
+        ("c", "c1", "S3", 0),
+        ("c", "c2", "S4", 1),
+    ]
+    # the rules alone: b's !종료 splits its session, c's two sessions are one room
+    alone = compute_billing([{**row, "session_id": None} for row in rows])
+    assert [r.opened_event_id for r in alone.rooms] == ["a1", "b1", "b3", "c1"]
+    assert dispositions(result)[3] == ("billed", "room_activity")
+
+
 # --------------------------------------------------------------------------------------------
 # D33 end causes
 
@@ -1347,6 +1377,7 @@ def test_whole_room_record() -> None:
             ended_at=utc(2026, 1, 15, 1, 4, 0, 1),
             end_reason="end_command",
             entry_point="channel",
+            session_id=None,
             message_count=4,
             customer_message_count=2,
             consultant_message_count=1,
@@ -1424,9 +1455,11 @@ def test_property_results_are_consistent(rows: list[Row]) -> None:
         billed = sum(1 for a in result.audit if a.disposition == "billed")
         # a room a customer message opened counts that message among its messages (D32)
         by_message = sum(1 for a in result.audit if a.reason == "opened_by_customer_message")
-        assert billed == len(result.rooms) - by_message + sum(
-            room.message_count for room in result.rooms
-        )
+        # (a platform session's room may hold several room_opened events, or none, D34)
+        if not any(room.session_id for room in result.rooms):
+            assert billed == len(result.rooms) - by_message + sum(
+                room.message_count for room in result.rooms
+            )
         for room in result.rooms:
             if room.ended_at is not None:
                 assert room.ended_at >= room.opened_at

@@ -34,7 +34,7 @@ MARTS = ["fct_room_charges", "fct_chat_rooms", "fct_chat_event_audit", "fct_mont
          "fct_fee_adjustments", "fct_charge_allocations", "fct_avoidable_charges",
          "rpt_invoice_reconciliation", "rpt_cost_by_consultant", "rpt_cost_by_team",
          "rpt_cost_by_entry_point", "rpt_avoidable_charges", "rpt_month_to_date_projection",
-         "rpt_billing_settings"]
+         "rpt_billing_settings", "rpt_session_disagreements"]
 OPEN_MONTHS = {"closed_through_month": "2000-01"}
 # "Today" for the month-to-date projection: a fixed day inside the fixtures' busiest month.
 AS_OF = {"billing_as_of_date": "2026-05-13"}

@@ -58,7 +58,9 @@ final as (
         end as disposition,
         case
             when raw_rows.rejection_reason is not null then raw_rows.rejection_reason
-            when placed.is_activity and placed.opens_room and placed.event_type = 'message'
+            when
+                placed.is_activity and placed.opens_room and placed.event_type = 'message'
+                and placed.sender_type = 'customer'
                 then 'opened_by_customer_message'
             when placed.is_activity then 'room_activity'
             when placed.is_in_room then 'room_end_event'

@@ -53,6 +53,7 @@ final as (
         rooms.ended_at,
         rooms.end_reason,
         rooms.entry_point,
+        rooms.session_id,
         rooms.last_activity_at,
         rooms.message_count,
         rooms.customer_message_count,

@@ -61,6 +61,20 @@ room_starts_before_change as (
 
 ),
 
+session_streams as (
+
+    -- streams with the platform's session ids (D34): a session may reach back before any cut,
+    -- and a late event can move earlier events into its session, so they are recomputed and
+    -- written again whole
+    select distinct validated.stream_id
+
+    from validated
+    inner join changed
+        on validated.stream_id = changed.stream_id
+    where validated.session_id is not null and validated.rejection_reason is null
+
+),
+
 recompute_from as (
 
     select
@@ -79,14 +93,19 @@ final as (
         changed.stream_id,
         changed.channel_id,
         changed.customer_id,
-        recompute_from.events_from_at,
-        recompute_from.events_from_event_id,
-        changed.rewrite_from_at,
+        case when session_streams.stream_id is null then recompute_from.events_from_at end
+            as events_from_at,
+        case when session_streams.stream_id is null then recompute_from.events_from_event_id end
+            as events_from_event_id,
+        case when session_streams.stream_id is null then changed.rewrite_from_at end
+            as rewrite_from_at,
         {{ stream_bucket('changed.stream_id') }} as stream_bucket
 
     from changed
     left join recompute_from
         on changed.stream_id = recompute_from.stream_id
+    left join session_streams
+        on changed.stream_id = session_streams.stream_id
 
 )
 

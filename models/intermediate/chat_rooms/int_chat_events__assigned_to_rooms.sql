@@ -19,6 +19,10 @@
 -- earlier opening activity (room_opened, or a customer message other than `!종료`) comes after
 -- the latest earlier end and less than room_expiry_days before the event: that activity is in a
 -- room, and nothing has ended it since.
+-- With the platform's session ids (D34): an event with a session_id is in that session's room,
+-- an event without one in the room above is in the session of that room's events (the
+-- smallest session_id among them), if any; derived_opened_event_id keeps the room the rules
+-- above give, for the disagreement report. A session's room opens at its first event.
 -- Incremental: of the streams in int_chat_events__streams_to_recompute with validated rows,
 -- reads the events from the room_opened it names on and rewrites those from the stream's
 -- earliest change (rewrite_from_at) on: the earlier ones only place the later ones (the whole
@@ -190,6 +194,40 @@ located as (
 
 ),
 
+with_sessions as (
+
+    -- the platform's session (D34): the event's own session_id or, for an event without one in
+    -- a room of the rules above, the (smallest) session_id among that room's events
+    select
+        *,
+        coalesce(
+            session_id,
+            case
+                when is_in_room then min(case when is_in_room then session_id end) over (
+                    partition by channel_id, customer_id, room_seq
+                )
+            end
+        ) as room_session_id
+
+    from located
+
+),
+
+placed as (
+
+    select
+        *,
+        case
+            when room_session_id is not null then first_value(event_id) over (
+                partition by channel_id, customer_id, room_session_id
+                order by occurred_at, event_id
+            )
+        end as session_opened_event_id
+
+    from with_sessions
+
+),
+
 final as (
 
     select
@@ -207,19 +245,26 @@ final as (
         is_end_command,
         end_reason,
         session_id,
+        room_session_id,
         case
+            when room_session_id is not null
+                then {{ surrogate_key(['channel_id', 'customer_id', 'session_opened_event_id']) }}
             when is_in_room
                 then {{ surrogate_key(['channel_id', 'customer_id', 'segment_opened_event_id']) }}
         end as room_id,
-        case when is_in_room then segment_opened_event_id end as opened_event_id,
-        opens_room,
-        is_in_room,
-        is_in_room and is_customer_activity as is_customer_activity,
-        is_in_room and is_room_end as is_room_end,
-        is_in_room and event_type in ('room_opened', 'message') as is_activity,
+        coalesce(
+            session_opened_event_id, case when is_in_room then segment_opened_event_id end
+        ) as opened_event_id,
+        case when is_in_room then segment_opened_event_id end as derived_opened_event_id,
+        coalesce(event_id = session_opened_event_id, opens_room) as opens_room,
+        room_session_id is not null or is_in_room as is_in_room,
+        (room_session_id is not null or is_in_room) and is_customer_activity as is_customer_activity,
+        (room_session_id is not null or is_in_room) and is_room_end as is_room_end,
+        (room_session_id is not null or is_in_room) and event_type in ('room_opened', 'message')
+            as is_activity,
         {{ stream_bucket('stream_id') }} as stream_bucket
 
-    from located
+    from placed
     {%- if is_incremental() and not rewrites_whole_stream_buckets() %}
     where rewrite_from_at is null or occurred_at >= rewrite_from_at
     {%- endif %}

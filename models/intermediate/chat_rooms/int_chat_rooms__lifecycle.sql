@@ -41,6 +41,14 @@ data_clock as (
 
 {% if is_incremental() %}
 
+session_streams as (
+
+    select distinct stream_id
+    from {{ this }}
+    where session_id is not null
+
+),
+
 clock_rooms as (
 
     -- rooms whose end the data's clock has changed: a stream's last room, open with its expiry
@@ -48,8 +56,11 @@ clock_rooms as (
     -- recompute, whose rooms are recomputed anyway
     select
         rooms.stream_id,
-        rooms.opened_at,
-        rooms.opened_event_id,
+        -- a stream with the platform's sessions: from its start (a session may reach back)
+        case when rooms.stream_id not in (select stream_id from session_streams) then rooms.opened_at end
+            as opened_at,
+        case when rooms.stream_id not in (select stream_id from session_streams) then rooms.opened_event_id end
+            as opened_event_id,
         rooms.stream_bucket
 
     from {{ this }} as rooms
@@ -96,9 +107,11 @@ rooms as (
         max(
             case
                 when opens_room and event_type = 'room_opened' then entry_point
-                when opens_room then 'customer_message'
+                when opens_room and event_type = 'message' and sender_type = 'customer'
+                    then 'customer_message'
             end
         ) as entry_point,
+        max(room_session_id) as session_id,
         max(case when is_activity then occurred_at end) as last_activity_at,
         max(case when is_customer_activity then occurred_at end) as last_customer_activity_at,
         max(case when is_room_end then occurred_at end) as end_event_at,
@@ -179,6 +192,7 @@ final as (
         expires_at,
         is_expired_by_data_clock,
         entry_point,
+        session_id,
         last_activity_at,
         last_customer_activity_at,
         message_count,

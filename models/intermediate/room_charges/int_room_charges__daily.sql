@@ -13,7 +13,8 @@
 -- One row per charged (room, billing day) under var `room_charge_policy` (DECISIONLOG D1, D10):
 --   activity: each billing day on which the room was opened or carried a message;
 --   open:     each billing day from the opening day through the end day, both included
---             (end: ended_at, or the last activity for a room still open).
+--             (end: ended_at, or the last activity for a room still open; the later of
+--             the two for a session's room that ends before its last activity, D34).
 -- The opening day's charge is `room_opened`; later days are `day_rollover`.
 
 {%- set policy = kakao_var('room_charge_policy') %}
@@ -50,7 +51,9 @@ room_spans as (
     select
         room_id,
         opened_billing_date as first_billing_date,
-        {{ billing_date('coalesce(ended_at, last_activity_at)') }} as last_billing_date
+        -- a platform session's room can end before its last activity (D34): through both
+        {{ billing_date('greatest(coalesce(ended_at, last_activity_at), last_activity_at)') }}
+            as last_billing_date
 
     from rooms
 

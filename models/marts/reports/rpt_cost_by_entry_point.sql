@@ -1,6 +1,7 @@
 -- The fee per channel and usage month by the entry point of the room each charge belongs to
 -- (how the customer came in: consult_button, talk_channel, web, app; null when the room's
--- room_opened carried none). allocated_krw sums to the month's fee.
+-- room_opened carried none; customer_message for a room a customer message opened, D32).
+-- allocated_krw sums to the month's fee.
 
 with
 
