@@ -109,7 +109,7 @@ accepted as (
             event_id is not null
             and channel_id is not null
             and customer_id is not null
-            and event_type in ('room_opened', 'message', 'room_left', 'room_closed')
+            and event_type in ('room_opened', 'message', 'room_left', 'room_closed', 'room_updated')
             and (sender_type is null or sender_type in ('customer', 'consultant', 'system'))
             and (
                 end_reason is null

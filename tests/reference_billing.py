@@ -41,7 +41,7 @@ END_REASONS: dict[str, tuple[str, ...]] = {
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000"
 END_COMMAND = "!종료"
 
-EVENT_TYPES = frozenset({"room_opened", "message", "room_left", "room_closed"})
+EVENT_TYPES = frozenset({"room_opened", "message", "room_left", "room_closed", "room_updated"})
 SENDER_TYPES = frozenset({"customer", "consultant", "system"})
 
 POLICIES = frozenset({"activity", "open"})
@@ -571,6 +571,9 @@ def _replay_conversation(
             if is_end_command(event.message_text):
                 close(current, event.occurred_at, "end_command")
                 current = None
+        elif event.event_type == "room_updated":
+            # a status change on the way (D35): kept in the room, neither activity nor an end
+            dispositions[event.row_index] = ("unbilled", "room_status_event")
         elif event.event_type == "room_left":
             close(current, event.occurred_at, event.end_reason or "customer_left")
             current = None
@@ -659,7 +662,8 @@ def _place_in_sessions(
         customer_times = []
         for event in members:
             day = _event_day(event, time_zone, day_start_hour)
-            if event.event_type in ("room_opened", "message"):
+            # a session's first event opens its room whatever its type
+            if event.event_type in ("room_opened", "message") or event is first:
                 room.activity_days.add(day)
                 room.last_activity = max(room.last_activity, event.occurred_at)
                 by_message = (
@@ -669,6 +673,8 @@ def _place_in_sessions(
                 )
                 reason = "opened_by_customer_message" if by_message else "room_activity"
                 dispositions[event.row_index] = ("billed", reason)
+            elif event.event_type == "room_updated":
+                dispositions[event.row_index] = ("unbilled", "room_status_event")
             else:
                 dispositions[event.row_index] = ("unbilled", "room_end_event")
             if event.event_type == "room_opened" or (

@@ -56,6 +56,7 @@ EVENT_TYPES = (
     "message",
     "room_left",
     "room_closed",
+    "room_updated",
 )
 ORDINARY_TEXTS = (
     "hello",
@@ -208,7 +209,7 @@ def conversations(draw: st.DrawFn) -> list[Row]:
         else:
             row["sender_type"] = draw(st.sampled_from(("customer", "system", "consultant", None)))
             # the optional end cause (D33), often absent
-            reason = draw(st.sampled_from((None, None) + END_REASONS[event_type]))
+            reason = draw(st.sampled_from((None, None, *END_REASONS.get(event_type, ()))))
             row["end_reason"] = (
                 None if reason is None else draw(st.sampled_from(ENUM_VARIANTS))(reason)
             )

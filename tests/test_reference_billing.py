@@ -934,6 +934,27 @@ def test_session_rule_the_platforms_session_ids_are_the_rooms() -> None:
     assert dispositions(result)[3] == ("billed", "room_activity")
 
 
+def test_room_updated_is_kept_in_its_room_and_never_billed() -> None:
+    # D35: a status change on the way (a consultant takes the room)
+    rows = [
+        ev("e0", "2026-01-15 09:00", "room_updated"),
+        opened("e1", "2026-01-15 10:00"),
+        ev("e2", "2026-01-16 10:01", "room_updated", consultant="c1"),
+        say("e3", "2026-01-15 10:02", sender="consultant", consultant="c1"),
+    ]
+    result = compute_billing(rows)
+    room = only_room(result)
+    assert (room.end_reason, room.message_count) == (None, 1)
+    assert dispositions(result) == [
+        ("unbilled", "outside_room"),
+        ("billed", "room_activity"),
+        ("unbilled", "room_status_event"),
+        ("billed", "room_activity"),
+    ]
+    # not activity: no charge on the 16th
+    assert charge_days(result) == [(date(2026, 1, 15), "room_opened")]
+
+
 # --------------------------------------------------------------------------------------------
 # D33 end causes
 

@@ -9,7 +9,8 @@
     modification time) from the file system, so that staging loads only new or changed files.
 
     Fails early, with a message a person can act on, when no file matches the path, the
-    extension is not CSV or Parquet, or a contract column is missing.
+    extension is not CSV or Parquet, or a contract column is missing. On DuckDB also the
+    dealers' feed formats (vars message_webhook_path, room_events_path; docs/input-formats.md).
 -#}
 {% macro register_chat_events() -%}
     {{ return(adapter.dispatch('register_chat_events', 'kakao_consult_billing')()) }}
@@ -177,14 +178,69 @@
     ]) }}
 {%- endmacro %}
 
+{#-
+    DuckDB: the chat events of every input configured (docs/input-formats.md), as one view:
+    var chat_events_path (files in the contract's columns; '' for none), message_webhook_path
+    (상담톡 message webhook payloads as JSON lines) and room_events_path (a dealer's room-event
+    export, CSV). Each dealer format is mapped to the contract's columns by its macro in
+    macros/staging/feed_formats.sql; every file keeps its name and signature, so staging loads
+    each once (D18) and every raw row reaches the audit.
+-#}
 {% macro duckdb__register_chat_events() -%}
     {%- if not execute -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {%- set path = kakao_var('chat_events_path') | string | trim -%}
-    {%- set quoted_path = "'" ~ path | replace("'", "''") ~ "'" -%}
-    {%- set lowered = path | lower -%}
+    {%- set inputs = [] -%}
+    {%- for name in ['chat_events_path', 'message_webhook_path', 'room_events_path'] -%}
+        {%- set path = (kakao_var(name) or '') | string | trim -%}
+        {%- if path -%}
+            {%- do inputs.append((name, path, "'" ~ path | replace("'", "''") ~ "'")) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not inputs -%}
+        {{ exceptions.raise_compiler_error(
+            "No chat events to read: chat_events_path, message_webhook_path and room_events_path "
+            ~ "are all empty. Set one, e.g. --vars '{chat_events_path: \"path/to/events/*.csv\"}'"
+        ) }}
+    {%- endif -%}
+    {%- set selects = [] -%}
+    {%- for name, path, quoted_path in inputs -%}
+        {%- set matched = run_query("select count(*) from glob(" ~ quoted_path ~ ")").rows[0] -%}
+        {%- if matched[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "No files match " ~ name ~ " '" ~ path ~ "' (relative paths are relative to the "
+                ~ "directory dbt runs in). Set it with --vars '{" ~ name ~ ": \"path/to/files\"}'"
+            ) }}
+        {%- endif -%}
+        {%- if name == 'chat_events_path' -%}
+            {%- do selects.append(contract_events(path, quoted_path)) -%}
+        {%- elif name == 'message_webhook_path' -%}
+            {%- do selects.append(message_webhook_events(path, quoted_path)) -%}
+        {%- else -%}
+            {%- do selects.append(room_export_events(path, quoted_path)) -%}
+        {%- endif -%}
+    {%- endfor -%}
 
+    create schema if not exists kakao;
+    create or replace view kakao.chat_event_files as
+    {% for name, path, quoted_path in inputs -%}
+    {{ 'union all ' if not loop.first }}{{ chat_event_file_signatures(quoted_path) }}
+    {% endfor -%};
+    create or replace view kakao.chat_events as
+    select
+        events.*,
+        files.source_file_signature
+    from (
+        {{ selects | join('\n        union all by name\n') }}
+    ) as events
+    left join kakao.chat_event_files as files
+        on events.source_file = files.source_file
+{%- endmacro %}
+
+{#- DuckDB: the files of chat_events_path, in the contract's columns (text), after the checks
+    that stop a build on a file it cannot read as the contract says -#}
+{% macro contract_events(path, quoted_path) -%}
+    {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
         {%- set reader = "read_parquet(" ~ quoted_path
             ~ ", filename = '__source_file', union_by_name = true)" -%}
@@ -196,43 +252,25 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "chat_events_path '" ~ path ~ "' must end in .csv, .csv.gz or .parquet "
-            ~ "(a single file or a glob such as landing/events/*.parquet)"
+            ~ "(a single file or a glob such as landing/events/*.parquet); for a dealer's "
+            ~ "message webhook (JSON lines) or room-event export use message_webhook_path or "
+            ~ "room_events_path (docs/input-formats.md)"
         ) }}
     {%- endif -%}
-
-    {%- set matched = run_query("select count(*) from glob(" ~ quoted_path ~ ")").rows[0] -%}
-    {%- if matched[0] == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "No chat event files match chat_events_path '" ~ path ~ "' (relative paths are "
-            ~ "relative to the directory dbt runs in). Set it with "
-            ~ "--vars '{chat_events_path: \"path/to/events/*.csv\"}'"
-        ) }}
-    {%- endif -%}
-
     {%- do chat_event_file_errors(quoted_path, lowered.endswith('.parquet')) -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
-
-    create schema if not exists kakao;
-    create or replace view kakao.chat_event_files as
-    {{ chat_event_file_signatures(quoted_path) }};
-    create or replace view kakao.chat_events as
-    select
-        {%- for column in chat_event_contract_columns() %}
-        cast(events."{{ column }}" as varchar) as {{ column }},
-        {%- endfor %}
-        {%- for column in chat_event_optional_columns() %}
-        {%- if column in described.columns[0].values() | map('lower') | list %}
-        cast(events."{{ column }}" as varchar) as {{ column }},
-        {%- else %}
-        cast(null as varchar) as {{ column }},
-        {%- endif %}
-        {%- endfor %}
-        events.__source_file as source_file,
-        files.source_file_signature
-    from {{ reader }} as events
-    left join kakao.chat_event_files as files
-        on events.__source_file = files.source_file
+    {%- set found = described.columns[0].values() | map('lower') | list -%}
+    {%- set columns = [] -%}
+    {%- for column in chat_event_contract_columns() -%}
+        {%- do columns.append('cast(events."' ~ column ~ '" as varchar) as ' ~ column) -%}
+    {%- endfor -%}
+    {%- for column in chat_event_optional_columns() -%}
+        {%- do columns.append(('cast(events."' ~ column ~ '" as varchar)' if column in found
+            else 'cast(null as varchar)') ~ ' as ' ~ column) -%}
+    {%- endfor -%}
+    {{ return('select ' ~ columns | join(', ') ~ ', events.__source_file as source_file from '
+        ~ reader ~ ' as events') }}
 {%- endmacro %}
 
 {% macro spark__register_chat_events() -%}
@@ -244,6 +282,15 @@
     {%- if not execute -%}
         {{ return('select 1') }}
     {%- endif -%}
+    {%- for name in ['message_webhook_path', 'room_events_path'] -%}
+        {%- if (kakao_var(name) or '') | string | trim -%}
+            {{ exceptions.raise_compiler_error(
+                "On Spark, chat events are read from Parquet files in the contract's columns "
+                ~ "(chat_events_path); " ~ name ~ " is read on DuckDB only. Build the dealer's "
+                ~ "files on DuckDB, or write them in the contract's columns (docs/input-formats.md)."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set path = kakao_var('chat_events_path') | string | trim -%}
     {%- if not (path | lower).endswith('.parquet') -%}
         {{ exceptions.raise_compiler_error(

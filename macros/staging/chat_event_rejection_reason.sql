@@ -17,7 +17,9 @@
         when {{ row }}.channel_id is null then 'missing_channel_id'
         when {{ row }}.customer_id is null then 'missing_customer_id'
         when {{ row }}.event_type is null then 'missing_event_type'
-        when {{ row }}.event_type not in ('room_opened', 'message', 'room_left', 'room_closed')
+        when {{ row }}.event_type not in (
+            'room_opened', 'message', 'room_left', 'room_closed', 'room_updated'
+        )
             then 'unknown_event_type'
         when {{ row }}.occurred_at_text is null then 'missing_occurred_at'
         when {{ row }}.occurred_at is null then 'unparseable_occurred_at'

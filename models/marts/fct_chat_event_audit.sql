@@ -11,6 +11,7 @@
 --   billed   / room_activity            a room_opened or message inside a room (on a charged day);
 --   billed   / opened_by_customer_message  a customer message that opened a room (D32);
 --   unbilled / room_end_event           a room_left or room_closed that ended its room;
+--   unbilled / room_status_event        a room_updated in a room (D35);
 --   unbilled / outside_room             accepted, but no room was open;
 --   unbilled / outside_room_anomaly     a consultant or system message while no room was open,
 --                                       which the platform would not have delivered (D32);
@@ -63,6 +64,7 @@ final as (
                 and placed.sender_type = 'customer'
                 then 'opened_by_customer_message'
             when placed.is_activity then 'room_activity'
+            when placed.is_in_room and placed.event_type = 'room_updated' then 'room_status_event'
             when placed.is_in_room then 'room_end_event'
             when placed.event_type = 'message' and placed.sender_type in ('consultant', 'system')
                 then 'outside_room_anomaly'

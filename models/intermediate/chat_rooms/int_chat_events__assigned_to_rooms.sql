@@ -22,7 +22,8 @@
 -- With the platform's session ids (D34): an event with a session_id is in that session's room,
 -- an event without one in the room above is in the session of that room's events (the
 -- smallest session_id among them), if any; derived_opened_event_id keeps the room the rules
--- above give, for the disagreement report. A session's room opens at its first event.
+-- above give, for the disagreement report. A session's room opens at its first event, which
+-- is activity whatever its type (a session the feed shows only by its end is still billed).
 -- Incremental: of the streams in int_chat_events__streams_to_recompute with validated rows,
 -- reads the events from the room_opened it names on and rewrites those from the stream's
 -- earliest change (rewrite_from_at) on: the earlier ones only place the later ones (the whole
@@ -260,8 +261,12 @@ final as (
         room_session_id is not null or is_in_room as is_in_room,
         (room_session_id is not null or is_in_room) and is_customer_activity as is_customer_activity,
         (room_session_id is not null or is_in_room) and is_room_end as is_room_end,
-        (room_session_id is not null or is_in_room) and event_type in ('room_opened', 'message')
-            as is_activity,
+        (room_session_id is not null or is_in_room)
+        and (
+            event_type in ('room_opened', 'message')
+            -- a session's first event opens its room, whatever its type (D34)
+            or coalesce(event_id = session_opened_event_id, false)
+        ) as is_activity,
         {{ stream_bucket('stream_id') }} as stream_bucket
 
     from placed
