@@ -218,7 +218,8 @@ def test_bom_crlf_file_parses_every_row_with_event_id_first(
         "bom_m2": BILLED,
         "bom_m3": BILLED,
         "bom_end": BILLED,
-        "bom_after": OUTSIDE_ROOM,
+        # the customer writes again after !종료: a new room (D32)
+        "bom_after": ("billed", "opened_by_customer_message"),
     }
 
 
@@ -228,13 +229,21 @@ def test_bom_crlf_file_is_charged_like_the_clean_file(
     expected_charges = [
         (date(2026, 3, 2), "room_opened", 100, None, 0),
         (date(2026, 3, 3), "day_rollover", 100, "kim", 1),
+        # the message after !종료 opens a room (D32)
+        (date(2026, 3, 4), "room_opened", 100, None, 0),
     ]
     assert charges(bad_input_warehouse, "c01_clean") == expected_charges
     assert charges(bad_input_warehouse, "c01_bom_crlf") == expected_charges
     clean_rooms = rooms(bad_input_warehouse, "c01_clean")
-    assert clean_rooms == [("cu01", "cln_open", "end_command", "consult_button", 4, 2, 200)]
+    assert [room[:4] for room in clean_rooms] == [
+        ("cu01", "cln_open", "end_command", "consult_button"),
+        ("cu01", "cln_after", clean_rooms[1][2], "customer_message"),
+    ]
+    assert clean_rooms[0][4:] == (4, 2, 200)
+    assert clean_rooms[1][4:] == (1, 1, 100)
     assert rooms(bad_input_warehouse, "c01_bom_crlf") == [
-        ("cu01", "bom_open", *clean_rooms[0][2:])
+        ("cu01", "bom_open", *clean_rooms[0][2:]),
+        ("cu01", "bom_after", *clean_rooms[1][2:]),
     ]
     assert monthly_fees(bad_input_warehouse, "c01_bom_crlf") == monthly_fees(
         bad_input_warehouse, "c01_clean"

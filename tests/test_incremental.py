@@ -638,8 +638,9 @@ def test_an_open_month_that_loses_all_its_charges_loses_its_row(tmp_path: Path) 
     write_events_csv([
         {**base, "event_id": "open", "occurred_at": "2026-03-25T10:00:00+09:00",
          "event_type": "room_opened"},
+        # the consultant's: a customer's message after the late !종료 would open a room (D32)
         {**base, "event_id": "april", "occurred_at": "2026-04-08T10:00:00+09:00",
-         "event_type": "message"},
+         "event_type": "message", "sender_type": "consultant"},
     ], landing / "march.csv")
     database = build(landing / "*.csv", tmp_path / "db")
 

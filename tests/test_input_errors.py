@@ -234,7 +234,7 @@ def test_converting_a_file_with_an_extra_field_to_parquet_stops_naming_it(
 
 
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:
-    with pytest.raises(DbtBuildError, match="No chat event files match chat_events_path"):
+    with pytest.raises(DbtBuildError, match="No files match chat_events_path"):
         build_warehouse(tmp_path / "nothing_here" / "*.csv", tmp_path / "build")
 
 

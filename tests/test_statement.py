@@ -376,8 +376,8 @@ def test_the_fees_table_of_a_warehouse_without_marts_says_to_build(tmp_path: Pat
          "Unknown channel 'nobody': it has no usage in any month."),
         (["--month", MONTH, "--channel", "b_expiri"],
          "Unknown channel 'b_expiri': it has no usage in any month; did you mean 'b_expiry'?"),
-        (["--month", "2026-06", "--channel", CHANNEL],
-         "Channel 'b_expiry' has no usage in 2026-06; it has usage in 2026-05."),
+        (["--month", "2026-07", "--channel", CHANNEL],
+         "Channel 'b_expiry' has no usage in 2026-07; it has usage in 2026-05, 2026-06."),
     ],
 )
 def test_user_errors_print_one_readable_line(work_dir: Path, args: list[str],
