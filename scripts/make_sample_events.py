@@ -65,7 +65,8 @@ def generate(seed: int, customers: int, start: datetime, days: int) -> list[dict
             elif ending < 0.75:
                 emit(when, channel, customer, "room_closed", "system")
             # else: never ended; the next visit supersedes it or it stays open
-            if ending < 0.75 and rng.random() < 0.15:  # a word after the room ended: unbilled
+            # a word after the room ended: a new room, as the platform opens a session (D32)
+            if ending < 0.75 and rng.random() < 0.15:
                 when += timedelta(minutes=rng.uniform(1, 30))
                 emit(when, channel, customer, "message", "customer", text="감사합니다!")
             when += (timedelta(minutes=rng.uniform(1, 9)) if rng.random() < 0.3

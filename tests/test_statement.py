@@ -370,7 +370,7 @@ def test_the_fees_table_of_a_warehouse_without_marts_says_to_build(tmp_path: Pat
          " marts.rpt_invoice_reconciliation."),
         (["--month", "2026-10", "--channel", "@bank_cs"],
          "Channel '@bank_cs' has no usage in 2026-10. Kakao invoiced 2026-10 without usage for"
-         " @bank_cs (2,300 KRW before VAT): status missing_usage in"
+         " @bank_cs (2,400 KRW before VAT): status missing_usage in"
          " marts.rpt_invoice_reconciliation."),
         (["--month", MONTH, "--channel", "nobody"],
          "Unknown channel 'nobody': it has no usage in any month."),
