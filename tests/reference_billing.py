@@ -554,19 +554,11 @@ def _replay_conversation(
 
         current.members.append(event)
         if event.event_type == "message":
-            current.message_count += 1
+            _count_message(current, event, day)
             current.last_activity = event.occurred_at
             current.activity_days.add(day)
             if event.sender_type == "customer":
-                current.customer_message_count += 1
                 current.last_customer_activity = event.occurred_at
-            elif event.sender_type == "consultant":
-                current.consultant_message_count += 1
-                consultants = current.consultants_by_day.setdefault(day, set())
-                if event.consultant_id is not None:
-                    consultants.add(event.consultant_id)
-            elif event.sender_type == "system":
-                current.system_message_count += 1
             dispositions[event.row_index] = ("billed", "room_activity")
             if is_end_command(event.message_text):
                 close(current, event.occurred_at, "end_command")
@@ -590,6 +582,20 @@ def _replay_conversation(
         if expires_at <= data_clock:
             close(current, expires_at, "expired")
     return rooms
+
+
+def _count_message(room: _OpenRoom, event: Event, day: date) -> None:
+    """Count a message of the room by its sender, and its consultant on that billing day."""
+    room.message_count += 1
+    if event.sender_type == "customer":
+        room.customer_message_count += 1
+    elif event.sender_type == "consultant":
+        room.consultant_message_count += 1
+        consultants = room.consultants_by_day.setdefault(day, set())
+        if event.consultant_id is not None:
+            consultants.add(event.consultant_id)
+    elif event.sender_type == "system":
+        room.system_message_count += 1
 
 
 def _end_reason_of(event: Event) -> str:
@@ -682,16 +688,7 @@ def _place_in_sessions(
             ):
                 customer_times.append(event.occurred_at)
             if event.event_type == "message":
-                room.message_count += 1
-                if event.sender_type == "customer":
-                    room.customer_message_count += 1
-                elif event.sender_type == "consultant":
-                    room.consultant_message_count += 1
-                    consultants = room.consultants_by_day.setdefault(day, set())
-                    if event.consultant_id is not None:
-                        consultants.add(event.consultant_id)
-                elif event.sender_type == "system":
-                    room.system_message_count += 1
+                _count_message(room, event, day)
         last_customer = max(customer_times) if customer_times else None
         expiries[id(room)] = last_customer + expiry if last_customer is not None else None
         ends[id(room)] = [event for event in members if _is_room_end(event)]
