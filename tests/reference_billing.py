@@ -623,15 +623,22 @@ def _place_in_sessions(
     dispositions: dict[int, tuple[str, str]],
 ) -> list[_OpenRoom]:
     """D34: a conversation whose feed names sessions. An event with a session_id is in that
-    session's room; one without, in the session of its derived room's events (the smallest
-    session_id among them), else in its derived room. Rooms end as int_chat_rooms__lifecycle
-    ends them: their latest ending event, else expiry if it comes at or before the next room's
-    opening (or the data's clock), else the next room's opening."""
+    session's room; one without, in the session of the events from its derived room's opening
+    to the next one's (the smallest session_id among them), else in its derived room. Rooms
+    end as int_chat_rooms__lifecycle ends them: their latest ending event, else expiry if it
+    comes at or before the next room's opening (or the data's clock), else the next room's
+    opening."""
     derived_of = {event.row_index: room for room in derived for event in room.members}
-    room_session = {
-        id(room): min((e.session_id for e in room.members if e.session_id), default=None)
-        for room in derived
-    }
+    # a room's segment: its events and the ones after it until the next room opens
+    segment_sessions: dict[int, list[str]] = {id(room): [] for room in derived}
+    segment: _OpenRoom | None = None
+    for event in ordered:
+        room = derived_of.get(event.row_index)
+        if room is not None and room.opened is event:
+            segment = room
+        if segment is not None and event.session_id:
+            segment_sessions[id(segment)].append(event.session_id)
+    room_session = {id(room): min(segment_sessions[id(room)], default=None) for room in derived}
     groups: dict[tuple[str, object], list[Event]] = {}
     for event in ordered:
         room = derived_of.get(event.row_index)

@@ -20,10 +20,11 @@
 -- the latest earlier end and less than room_expiry_days before the event: that activity is in a
 -- room, and nothing has ended it since.
 -- With the platform's session ids (D34): an event with a session_id is in that session's room,
--- an event without one in the room above is in the session of that room's events (the
--- smallest session_id among them), if any; derived_opened_event_id keeps the room the rules
--- above give, for the disagreement report. A session's room opens at its first event, which
--- is activity whatever its type (a session the feed shows only by its end is still billed).
+-- an event without one in the room above is in the session of the events from that room's
+-- opening to the next one's (the smallest session_id among them), if any;
+-- derived_opened_event_id keeps the room the rules above give, for the disagreement report. A
+-- session's room opens at its first event, which is activity whatever its type (a session the
+-- feed shows only by its end is still billed).
 -- Incremental: of the streams in int_chat_events__streams_to_recompute with validated rows,
 -- reads the events from the room_opened it names on and rewrites those from the stream's
 -- earliest change (rewrite_from_at) on: the earlier ones only place the later ones (the whole
@@ -81,26 +82,25 @@ flagged as (
         coalesce(
             event_type in ('room_left', 'room_closed') or (event_type = 'message' and is_end_command),
             false
-        ) as is_room_end,
-        row_number() over (
-            partition by channel_id, customer_id
-            order by occurred_at, event_id
-        ) as stream_position
+        ) as is_room_end
 
     from resumed
 
 ),
 
+{% if message_opens_room %}
+
 with_previous as (
 
+    -- of the opening activities and ends before the event, the latest one's kind, and the
+    -- latest opening activity's time
     select
         *,
-        max(case when is_opening_activity then stream_position end) over preceding_events
-            as previous_opening_position,
+        {{ last_non_null(
+            "case when is_opening_activity then 'opening' when is_room_end then 'end' end"
+        ) }} over preceding_events as previous_marker,
         max(case when is_opening_activity then occurred_at end) over preceding_events
-            as previous_opening_at,
-        max(case when is_room_end then stream_position end) over preceding_events
-            as previous_end_position
+            as previous_opening_at
 
     from flagged
     window preceding_events as (
@@ -116,20 +116,32 @@ starts as (
     select
         *,
         event_type = 'room_opened'
-        {%- if message_opens_room %}
         or (
             is_opening_activity
             and not coalesce(
-                previous_opening_position > coalesce(previous_end_position, 0)
+                previous_marker = 'opening'
                 and occurred_at < {{ dbt.dateadd('day', expiry_days, 'previous_opening_at') }},
                 false
             )
-        )
-        {%- endif %} as opens_room
+        ) as opens_room
 
     from with_previous
 
 ),
+
+{% else %}
+
+starts as (
+
+    select
+        *,
+        event_type = 'room_opened' as opens_room
+
+    from flagged
+
+),
+
+{% endif %}
 
 segmented as (
 
@@ -189,7 +201,8 @@ located as (
         ) = 0 as is_in_room,
         max(case when opens_room then event_id end) over (
             partition by channel_id, customer_id, room_seq
-        ) as segment_opened_event_id
+        ) as segment_opened_event_id,
+        min(session_id) over (partition by channel_id, customer_id, room_seq) as segment_session_id
 
     from with_expiry
 
@@ -198,17 +211,11 @@ located as (
 with_sessions as (
 
     -- the platform's session (D34): the event's own session_id or, for an event without one in
-    -- a room of the rules above, the (smallest) session_id among that room's events
+    -- a room of the rules above, the smallest session_id among the events from that room's
+    -- opening to the next one's
     select
         *,
-        coalesce(
-            session_id,
-            case
-                when is_in_room then min(case when is_in_room then session_id end) over (
-                    partition by channel_id, customer_id, room_seq
-                )
-            end
-        ) as room_session_id
+        coalesce(session_id, case when is_in_room then segment_session_id end) as room_session_id
 
     from located
 
