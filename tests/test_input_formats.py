@@ -92,3 +92,25 @@ def test_a_room_export_that_names_no_channel_stops_the_build(tmp_path: Path) -> 
         assert connection.execute(
             "select channel_id, customer_id from marts.fct_chat_rooms").fetchall() == [
             ("@shop", "cu")]
+
+
+def test_each_room_export_file_is_checked_as_the_contracts_csv_files_are(tmp_path: Path) -> None:
+    """A second export without end_type beside a good one would be read with the column empty
+    (the reader unites files by name): it stops the build, naming it. So does an export saved by
+    Excel in CP949, with the advice the contract's files get."""
+    good = (FEEDS / "room_events.csv").read_text(encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "1.csv").write_text(good, encoding="utf-8")
+    short = tmp_path / "a" / "2.csv"
+    short.write_text("room_id,status,counselor_id,customer_id,event_time,sender_key\n"
+                     "R9,0,,cu9,2026-05-24 09:00:00,s\n", encoding="utf-8")
+    with pytest.raises(DbtBuildError) as stopped:
+        build(tmp_path / "db", "", {"room_events_path": str(tmp_path / "a" / "*.csv")})
+    assert f"The room-event export '{short}' lacks column(s): end_type." in str(stopped.value)
+
+    (tmp_path / "b").mkdir()
+    excel = tmp_path / "b" / "rooms.csv"
+    excel.write_bytes(good.replace("cu_room1", "고객1").encode("cp949"))
+    with pytest.raises(DbtBuildError) as stopped:
+        build(tmp_path / "db2", "", {"room_events_path": str(excel)})
+    assert f"The chat event file '{excel}' is not UTF-8: it reads as CP949" in str(stopped.value)

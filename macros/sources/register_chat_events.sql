@@ -57,10 +57,13 @@
     options. The reader is also told `skip = 0`, so that it never takes leading lines for a
     preamble to skip. Lenient: a file the functions cannot read is left to the reader, and this
     check must never be what fails on a file the reader itself accepts. Stops at the first file
-    (in name order) with a problem, naming it.
+    (in name order) with a problem, naming it. A dealer's room-event export (CSV) gets the same
+    checks against its own columns: `required` names them and `columns_error` is the macro that
+    stops on a header without them (default: the contract's).
 -#}
-{% macro chat_event_file_errors(quoted_path, parquet) -%}
-    {%- set contract = chat_event_contract_columns() -%}
+{% macro chat_event_file_errors(quoted_path, parquet, required=none, columns_error=none) -%}
+    {%- set contract = required or chat_event_contract_columns() -%}
+    {%- set columns_error = columns_error or missing_contract_columns_error -%}
     {%- set expected = "Every file needs the header: " ~ contract | join(',') -%}
     {%- if parquet -%}
         {%- set files = run_query(
@@ -70,7 +73,7 @@
             ~ " group by file_name order by file_name"
         ).rows -%}
         {%- for file, columns in files -%}
-            {%- do missing_contract_columns_error(file, (columns or '').split('\n')) -%}
+            {%- do columns_error(file, (columns or '').split('\n')) -%}
         {%- endfor -%}
         {{ return('') }}
     {%- endif -%}
@@ -144,7 +147,7 @@
         {%- for name in header.split(',') -%}
             {%- do columns.append(name | trim | trim('"') | trim | lower) -%}
         {%- endfor -%}
-        {%- do missing_contract_columns_error(file, columns) -%}
+        {%- do columns_error(file, columns) -%}
         {%- if field_counts is not none -%}
             {{ exceptions.raise_compiler_error(
                 "The chat event file '" ~ file ~ "' has lines with another number of fields "

@@ -11,7 +11,8 @@
         a session-start metadata payload (session_id, no serial_number) is a `room_opened`.
     room_export_events(path, quoted_path): a dealer's room-event export, CSV with the columns
         room_id, status, end_type, counselor_id, customer_id, event_time, and sender_key (or
-        var room_events_channel_id): a room received is a `room_opened`, a status change on the
+        var room_events_channel_id), each file checked as the contract's CSV files are
+        (chat_event_file_errors): a room received is a `room_opened`, a status change on the
         way a `room_updated`, an ended room a `room_closed` or, ended by the customer, a
         `room_left`, with its end_reason (DECISIONLOG D33, D35).
 -#}
@@ -43,23 +44,36 @@
     ) }}
 {%- endmacro %}
 
-{% macro room_export_events(path, quoted_path) -%}
-    {%- set reader = "read_csv(" ~ quoted_path
-        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
-        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)" -%}
-    {%- set found = run_query("describe select * from " ~ reader).columns[0].values()
-        | map('lower') | list -%}
-    {%- set required = ['room_id', 'status', 'end_type', 'counselor_id', 'customer_id',
-        'event_time'] -%}
-    {%- set missing = required | reject('in', found) | list -%}
+{% macro room_export_columns() -%}
+    {{ return(['room_id', 'status', 'end_type', 'counselor_id', 'customer_id', 'event_time']) }}
+{%- endmacro %}
+
+{#- stops the build on a room-event export file whose header lacks one of its columns -#}
+{% macro missing_room_export_columns_error(path, found_columns) -%}
+    {%- set found = found_columns | map('lower') | list -%}
+    {%- set missing = room_export_columns() | reject('in', found) | list -%}
     {%- if missing -%}
         {{ exceptions.raise_compiler_error(
             "The room-event export '" ~ path ~ "' lacks column(s): " ~ missing | join(', ')
             ~ ". Found: " ~ found | reject('equalto', '__source_file') | join(', ')
-            ~ ". It needs: " ~ required | join(',') ~ " (and sender_key, or var "
+            ~ ". It needs: " ~ room_export_columns() | join(',') ~ " (and sender_key, or var "
             ~ "room_events_channel_id); docs/input-formats.md"
         ) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro room_export_events(path, quoted_path) -%}
+    {%- set reader = "read_csv(" ~ quoted_path
+        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
+        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)" -%}
+    {#- each file as the contract's CSV files are checked (header, separator, encoding, line
+        endings, field counts), against the export's columns -#}
+    {%- do chat_event_file_errors(
+        quoted_path, false, required=room_export_columns(),
+        columns_error=missing_room_export_columns_error,
+    ) -%}
+    {%- set found = run_query("describe select * from " ~ reader).columns[0].values()
+        | map('lower') | list -%}
     {%- set channel = var('room_events_channel_id', none) -%}
     {%- if 'sender_key' in found -%}
         {%- set channel_sql = "rows.sender_key" -%}
