@@ -6,7 +6,7 @@ columns as strings, empty fields as null). Nothing is parsed or validated here; 
 that on both engines. An existing output file is left alone unless --overwrite is given,
 because the event files are append-only (an earlier build may have read it).
 
-    python scripts/events_to_parquet.py 'data/sample/*.csv' warehouse/spark/events
+    python scripts/events_to_parquet.py 'data/sample/chat_events*.csv' warehouse/spark/events
     dbt build --target spark --vars '{chat_events_path: "warehouse/spark/events/*.parquet"}'
 """
 
@@ -23,10 +23,12 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "udfs"))
 from kakao_udfs import csv_field_count_error
 
-CONTRACT_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type",
-                    "sender_type", "consultant_id", "entry_point", "message_text")
-# kept when a file has them (DECISIONLOG D33, D34)
-OPTIONAL_COLUMNS = ("end_reason", "session_id")
+REQUIRED_COLUMNS = ("event_id", "occurred_at", "channel_id", "customer_id", "event_type")
+# kept when a file has them (DECISIONLOG D33, D34, D37)
+OPTIONAL_COLUMNS = ("sender_type", "consultant_id", "entry_point", "message_text", "end_reason",
+                    "session_id")
+# the columns of a full file of the contract (what scripts/generate_events.py writes)
+CONTRACT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS[:4]
 
 
 def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path]:
@@ -54,10 +56,10 @@ def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path
             "quote = '\"', escape = '\"', all_varchar = true)"
         )
         present = [n.lower() for n in relation.columns]
-        missing = [c for c in CONTRACT_COLUMNS if c not in present]
+        missing = [c for c in REQUIRED_COLUMNS if c not in present]
         if missing:
             raise SystemExit(f"{file} lacks required column(s): {', '.join(missing)}")
-        columns = CONTRACT_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present)
+        columns = REQUIRED_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present)
         relation.select(", ".join(f'"{c}"' for c in columns)).write_parquet(str(target))
         written.append(target)
         print(f"[{number}/{len(files)}] {file} -> {target}")

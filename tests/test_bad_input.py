@@ -257,23 +257,37 @@ def test_timestamp_formats_with_and_without_offset_parse_to_utc(
     bad_input_warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     one_am_utc = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    march_2 = date(2026, 3, 2)
     expected = {
-        "ts_fraction_ms": one_am_utc.replace(microsecond=250000),
-        "ts_fraction_ns": one_am_utc.replace(microsecond=123456),
-        "ts_zulu": one_am_utc,
-        "ts_offset_colon": one_am_utc,
-        "ts_offset_compact": one_am_utc,
-        "ts_offset_negative": one_am_utc,
-        "ts_no_offset": one_am_utc,
-        "ts_no_offset_space_minutes": one_am_utc,
+        "ts_fraction_ms": (one_am_utc.replace(microsecond=250000), march_2),
+        "ts_fraction_ns": (one_am_utc.replace(microsecond=123456), march_2),
+        "ts_zulu": (one_am_utc, march_2),
+        "ts_offset_colon": (one_am_utc, march_2),
+        "ts_offset_compact": (one_am_utc, march_2),
+        "ts_offset_negative": (one_am_utc, march_2),
+        "ts_no_offset": (one_am_utc, march_2),
+        "ts_no_offset_space_minutes": (one_am_utc, march_2),
+        # the local forms Korean exports write (D36): KST wall-clock time
+        "ts_korean_excel_am": (one_am_utc, march_2),
+        "ts_slash_one_digit_month": (one_am_utc, march_2),
+        "ts_dot_seconds": (one_am_utc, march_2),
+        "ts_korean_locale": (one_am_utc, march_2),
+        "ts_korean_words": (one_am_utc, march_2),
+        # 오후 12:10 is ten past noon; 오전 12:30 half past midnight, before 04:00: March 1st's
+        # billing day
+        "ts_korean_excel_noon": (datetime(2026, 3, 2, 3, 10, tzinfo=UTC), march_2),
+        "ts_korean_excel_half_past_midnight": (
+            datetime(2026, 3, 1, 15, 30, tzinfo=UTC), date(2026, 3, 1)),
+        "ts_slash_one_digit_hour": (datetime(2026, 3, 1, 19, 20, tzinfo=UTC), march_2),
+        "ts_korean_excel_pm": (datetime(2026, 3, 2, 6, 5, 9, tzinfo=UTC), march_2),
     }
     rows = bad_input_warehouse.execute(
         "select event_id, occurred_at, billing_date, disposition, disposition_reason"
         " from marts.fct_chat_event_audit"
         " where channel_id = 'c02_timestamps' and disposition <> 'rejected'"
     ).fetchall()
-    assert {row[0]: row[1] for row in rows} == expected
-    assert {tuple(row[2:]) for row in rows} == {(date(2026, 3, 2), *BILLED)}
+    assert {row[0]: (row[1], row[2]) for row in rows} == expected
+    assert {tuple(row[3:]) for row in rows} == {BILLED}
     assert len(charges(bad_input_warehouse, "c02_timestamps")) == len(expected)
 
 
@@ -291,6 +305,11 @@ def test_unparseable_and_missing_timestamps_are_rejected(
         "ts_no_such_day": ("2026-02-30T10:00:00+09:00", None, *UNPARSEABLE),
         "ts_hour_24": ("2026-03-02T24:00:00+09:00", None, *UNPARSEABLE),
         "ts_lower_case_t": ("2026-03-02t10:00:00+09:00", None, *UNPARSEABLE),
+        "ts_pm_hour_13": ("2026-03-02 오후 13:00:00", None, *UNPARSEABLE),
+        "ts_am_hour_0": ("2026-03-02 오전 0:30:00", None, *UNPARSEABLE),
+        "ts_slash_no_such_day": ("2026/02/30 10:00", None, *UNPARSEABLE),
+        "ts_us_order": ("03/02/2026 10:00", None, *UNPARSEABLE),
+        "ts_dot_date_only": ("2026.03.02", None, *UNPARSEABLE),
         "ts_empty": (None, None, *MISSING_TIME),
         "ts_blank": (None, None, *MISSING_TIME),
     }

@@ -25,7 +25,7 @@
 {% macro missing_contract_columns_error(path, found_columns) -%}
     {%- set found = found_columns | map('lower') | list -%}
     {%- set missing = [] -%}
-    {%- for column in chat_event_contract_columns() -%}
+    {%- for column in chat_event_required_columns() -%}
         {%- if column not in found -%}
             {%- do missing.append(column) -%}
         {%- endif -%}
@@ -34,8 +34,9 @@
         {{ exceptions.raise_compiler_error(
             "The chat event file(s) '" ~ path ~ "' lack required column(s): "
             ~ missing | join(', ') ~ ". Found: " ~ found | reject('equalto', '__source_file')
-            | join(', ') ~ ". Every file needs the header: "
-            ~ chat_event_contract_columns() | join(',')
+            | join(', ') ~ ". Every file needs the columns "
+            ~ chat_event_required_columns() | join(',') ~ " (optional: "
+            ~ chat_event_optional_columns() | join(', ') ~ ")"
         ) }}
     {%- endif -%}
 {%- endmacro %}
@@ -61,10 +62,13 @@
     checks against its own columns: `required` names them and `columns_error` is the macro that
     stops on a header without them (default: the contract's).
 -#}
-{% macro chat_event_file_errors(quoted_path, parquet, required=none, columns_error=none) -%}
+{% macro chat_event_file_errors(
+    quoted_path, parquet, required=none, columns_error=none, kind='chat event file', headers=none
+) -%}
     {%- set contract = required or chat_event_contract_columns() -%}
     {%- set columns_error = columns_error or missing_contract_columns_error -%}
-    {%- set expected = "Every file needs the header: " ~ contract | join(',') -%}
+    {%- set expected = "Every file needs a header line with (at least) the columns: "
+        ~ (required or chat_event_required_columns()) | join(',') -%}
     {%- if parquet -%}
         {%- set files = run_query(
             "select file_name, string_agg(lower(name), chr(10)) from parquet_schema("
@@ -74,6 +78,9 @@
         ).rows -%}
         {%- for file, columns in files -%}
             {%- do columns_error(file, (columns or '').split('\n')) -%}
+            {%- if headers is not none -%}
+                {%- do headers.update({file: (columns or '').split('\n')}) -%}
+            {%- endif -%}
         {%- endfor -%}
         {{ return('') }}
     {%- endif -%}
@@ -110,7 +117,7 @@
         if header is not none -%}
         {%- if header | trim == '' -%}
             {{ exceptions.raise_compiler_error(
-                "The chat event file '" ~ file ~ "' has no header line (it is empty, or its "
+                "The " ~ kind ~ " '" ~ file ~ "' has no header line (it is empty, or its "
                 ~ "first line is blank). " ~ expected ~ ", then one event per line; remove the "
                 ~ "file if it has no events."
             ) }}
@@ -119,7 +126,7 @@
             {%- for separator, name in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'bars')] -%}
                 {%- if separator in header -%}
                     {{ exceptions.raise_compiler_error(
-                        "The chat event file '" ~ file ~ "' is separated by " ~ name
+                        "The " ~ kind ~ " '" ~ file ~ "' is separated by " ~ name
                         ~ ", not commas (its header: " ~ header[:120] ~ "). Save it as "
                         ~ "comma-separated UTF-8 CSV with the header: " ~ contract | join(',')
                     ) }}
@@ -128,7 +135,7 @@
         {%- endif -%}
         {%- if encoding is not none -%}
             {{ exceptions.raise_compiler_error(
-                "The chat event file '" ~ file ~ "' is not UTF-8: "
+                "The " ~ kind ~ " '" ~ file ~ "' is not UTF-8: "
                 ~ ("it reads as CP949 (EUC-KR), the encoding Excel saves Korean text in"
                     if encoding == 'cp949' else "its bytes are not text in UTF-8")
                 ~ ". Save it as UTF-8 CSV (in Excel: Save As, CSV UTF-8) and run the build "
@@ -137,7 +144,7 @@
         {%- endif -%}
         {%- if line_endings is not none -%}
             {{ exceptions.raise_compiler_error(
-                "The chat event file '" ~ file ~ "' mixes line endings (" ~ line_endings
+                "The " ~ kind ~ " '" ~ file ~ "' mixes line endings (" ~ line_endings
                 ~ "): its lines must all end the same way. Save it again with one kind of line "
                 ~ "ending (a file joined from a Windows and a Unix export has both) and run the "
                 ~ "build again."
@@ -148,9 +155,10 @@
             {%- do columns.append(name | trim | trim('"') | trim | lower) -%}
         {%- endfor -%}
         {%- do columns_error(file, columns) -%}
+        {%- if headers is not none -%}{%- do headers.update({file: columns}) -%}{%- endif -%}
         {%- if field_counts is not none -%}
             {{ exceptions.raise_compiler_error(
-                "The chat event file '" ~ file ~ "' has lines with another number of fields "
+                "The " ~ kind ~ " '" ~ file ~ "' has lines with another number of fields "
                 ~ "than its header (" ~ field_counts ~ "). A comma inside a value splits it "
                 ~ "unless the value is in double quotes (\"네, 감사합니다\"), and a line cut "
                 ~ "short lacks fields. Correct those lines and run the build again."
@@ -169,16 +177,22 @@
     from read_blob({{ quoted_path }})
 {%- endmacro %}
 
-{#- Columns a file may have; without one, its rows read it as null (DECISIONLOG D33). -#}
+{#- Columns a file may lack; without one, its rows read it as null (DECISIONLOG D33, D37). A file
+    with messages needs sender_type (check_messages_have_sender_type). -#}
 {% macro chat_event_optional_columns() -%}
-    {{ return(['end_reason', 'session_id']) }}
+    {{ return([
+        'sender_type', 'consultant_id', 'entry_point', 'message_text', 'end_reason', 'session_id',
+    ]) }}
 {%- endmacro %}
 
+{#- Columns every file needs: the ones the billing rules cannot do without (D37). -#}
+{% macro chat_event_required_columns() -%}
+    {{ return(['event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type']) }}
+{%- endmacro %}
+
+{#- Every column of the contract, in its order. -#}
 {% macro chat_event_contract_columns() -%}
-    {{ return([
-        'event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type',
-        'sender_type', 'consultant_id', 'entry_point', 'message_text',
-    ]) }}
+    {{ return(chat_event_required_columns() + chat_event_optional_columns()) }}
 {%- endmacro %}
 
 {#-
@@ -260,12 +274,15 @@
             ~ "room_events_path (docs/input-formats.md)"
         ) }}
     {%- endif -%}
-    {%- do chat_event_file_errors(quoted_path, lowered.endswith('.parquet')) -%}
+    {%- set headers = {} -%}
+    {%- do chat_event_file_errors(quoted_path, lowered.endswith('.parquet'), headers=headers) -%}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- do missing_contract_columns_error(path, described.columns[0].values()) -%}
     {%- set found = described.columns[0].values() | map('lower') | list -%}
+    {%- do check_messages_have_sender_type(headers, lowered.endswith('.parquet')) -%}
+    {%- do warn_about_missing_optional_columns(headers) -%}
     {%- set columns = [] -%}
-    {%- for column in chat_event_contract_columns() -%}
+    {%- for column in chat_event_required_columns() -%}
         {%- do columns.append('cast(events."' ~ column ~ '" as varchar) as ' ~ column) -%}
     {%- endfor -%}
     {%- for column in chat_event_optional_columns() -%}
@@ -274,6 +291,57 @@
     {%- endfor -%}
     {{ return('select ' ~ columns | join(', ') ~ ', events.__source_file as source_file from '
         ~ reader ~ ' as events') }}
+{%- endmacro %}
+
+{#- DuckDB: a file without a sender_type column may not hold messages: who sent a message
+    decides whether it opens a room (D32) and keeps one open (D8). Reads only such files. -#}
+{% macro check_messages_have_sender_type(headers, parquet) -%}
+    {%- set lacking = [] -%}
+    {%- for file, columns in headers.items() | sort -%}
+        {%- if 'sender_type' not in columns -%}{%- do lacking.append(file) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if not lacking -%}{{ return('') }}{%- endif -%}
+    {%- set files = "[" ~ sql_string_list(lacking) ~ "]" -%}
+    {%- set reader = ("read_parquet(" ~ files ~ ", filename = '__source_file', union_by_name = true)"
+        if parquet else "read_csv(" ~ files
+        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
+        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)") -%}
+    {%- set with_messages = run_query(
+        "select __source_file, count(*) from " ~ reader
+        ~ " where lower(trim(cast(event_type as varchar))) = 'message'"
+        ~ " group by __source_file order by __source_file limit 1"
+    ).rows -%}
+    {%- if with_messages -%}
+        {{ exceptions.raise_compiler_error(
+            "The chat event file '" ~ with_messages[0][0] ~ "' has "
+            ~ '{:,}'.format(with_messages[0][1]) ~ " message row(s) but no sender_type column. "
+            ~ "Who sent a message (customer, consultant or system) decides whether it opens a "
+            ~ "room and keeps one open: add the column, or leave the messages out of the file."
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- DuckDB: what the files without an optional column lose, as one warning per column (D37). -#}
+{% macro warn_about_missing_optional_columns(headers) -%}
+    {%- set consequences = {
+        'message_text': "`!종료` cannot be detected in their messages, so their rooms end only "
+            ~ "by room_left, room_closed or expiry",
+        'consultant_id': "their charges are allocated to no consultant and no team",
+        'entry_point': "their rooms have no entry point in rpt_cost_by_entry_point",
+    } -%}
+    {%- for column, consequence in consequences.items() -%}
+        {%- set lacking = [] -%}
+        {%- for file, columns in headers.items() | sort -%}
+            {%- if column not in columns -%}{%- do lacking.append(file) -%}{%- endif -%}
+        {%- endfor -%}
+        {%- if lacking -%}
+            {%- do exceptions.warn(
+                '{:,}'.format(lacking | length) ~ " chat event file(s) have no " ~ column
+                ~ " column (" ~ lacking[:3] | join(', ') ~ (', ...' if lacking | length > 3 else '')
+                ~ "): " ~ consequence ~ "."
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro spark__register_chat_events() -%}
@@ -316,7 +384,7 @@
     ) -%}
     create or replace view kakao.chat_events as
     select
-        {%- for column in chat_event_contract_columns() %}
+        {%- for column in chat_event_required_columns() %}
         cast(`{{ column }}` as string) as {{ column }},
         {%- endfor %}
         {%- for column in chat_event_optional_columns() %}
