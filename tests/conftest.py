@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import build_warehouse, connect_warehouse
+from dbt_harness import FIXTURE_INPUTS, build_warehouse, connect_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_EVENTS = FIXTURES / "events" / "*.csv"
@@ -26,7 +26,8 @@ def fixture_warehouse(
     """The expected-output fixtures built by `dbt build` under each charge policy."""
     policy: str = request.param
     work_dir = tmp_path_factory.mktemp(f"fixtures_{policy}")
-    database = build_warehouse(FIXTURE_EVENTS, work_dir, vars={"room_charge_policy": policy})
+    database = build_warehouse(
+        FIXTURE_EVENTS, work_dir, vars={**FIXTURE_INPUTS, "room_charge_policy": policy})
     connection = connect_warehouse(database)
     yield policy, connection
     connection.close()

@@ -18,6 +18,13 @@ from dbt.contracts.graph.manifest import Manifest
 from reference_billing import CONTRACT_COLUMNS, OPTIONAL_COLUMNS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The invoices and teams the expected-output fixtures are built with (vars invoices_path,
+# consultant_teams_path): copies of the sample's, whose channels the fixtures do not have.
+FIXTURE_INPUTS = {
+    "invoices_path": str(PROJECT_DIR / "tests" / "fixtures" / "reference" / "kakao_invoices.csv"),
+    "consultant_teams_path": str(
+        PROJECT_DIR / "tests" / "fixtures" / "reference" / "consultant_teams.csv"),
+}
 
 
 # _parsed_project's manifests, by the vars other than the events path.

@@ -11,7 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import DbtBuildError, build_warehouse, connect_warehouse, run_dbt
+from dbt_harness import (
+    FIXTURE_INPUTS,
+    DbtBuildError,
+    build_warehouse,
+    connect_warehouse,
+    run_dbt,
+)
 from test_expected_fixtures import query_text, read_expected, show_difference
 
 FIXTURE_EVENTS = Path(__file__).parent / "fixtures" / "events" / "*.csv"
@@ -26,7 +32,7 @@ def as_of_warehouse(
     database = build_warehouse(
         FIXTURE_EVENTS,
         tmp_path_factory.mktemp("finance_as_of"),
-        vars={"room_charge_policy": "activity", "billing_as_of_date": AS_OF},
+        vars={**FIXTURE_INPUTS, "room_charge_policy": "activity", "billing_as_of_date": AS_OF},
     )
     connection = connect_warehouse(database)
     yield connection

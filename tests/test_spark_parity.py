@@ -20,7 +20,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, connect_warehouse, run_dbt, write_events_csv
+from dbt_harness import (
+    FIXTURE_INPUTS,
+    PROJECT_DIR,
+    connect_warehouse,
+    run_dbt,
+    write_events_csv,
+)
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 from events_to_parquet import convert
@@ -28,13 +34,15 @@ from events_to_parquet import convert
 pytestmark = pytest.mark.spark
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "events"
+# Every timestamp form, accepted and rejected (DECISIONLOG D3, D36), read by both engines.
+TIMESTAMP_FORMS = PROJECT_DIR / "tests" / "fixtures" / "bad_input" / "02_timestamps.csv"
 # Build times and invocation ids differ between any two builds; everything else must not.
 RUN_DEPENDENT = {"validated_at", "closed_at", "computed_at", "detected_at", "first_seen_at"}
 MARTS = ["fct_room_charges", "fct_chat_rooms", "fct_chat_event_audit", "fct_monthly_fees",
          "fct_fee_adjustments", "fct_charge_allocations", "fct_avoidable_charges",
          "rpt_invoice_reconciliation", "rpt_cost_by_consultant", "rpt_cost_by_team",
          "rpt_cost_by_entry_point", "rpt_avoidable_charges", "rpt_month_to_date_projection",
-         "rpt_billing_settings", "rpt_session_disagreements"]
+         "rpt_billing_settings", "rpt_session_disagreements", "rpt_rejected_rows"]
 OPEN_MONTHS = {"closed_through_month": "2000-01"}
 # "Today" for the month-to-date projection: a fixed day inside the fixtures' busiest month.
 AS_OF = {"billing_as_of_date": "2026-05-13"}
@@ -132,8 +140,9 @@ def deliver(csv_file: Path, landing: Path) -> None:
 def test_spark_marts_equal_duckdb_marts(policy: str, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     events = landing / "*.parquet"
-    vars = {**OPEN_MONTHS, **AS_OF, "room_charge_policy": policy}
-    fixtures = sorted(FIXTURES.glob("*.csv"))
+    # the invoices and teams too: Spark registers their files itself
+    vars = {**OPEN_MONTHS, **AS_OF, **FIXTURE_INPUTS, "room_charge_policy": policy}
+    fixtures = [*sorted(FIXTURES.glob("*.csv")), TIMESTAMP_FORMS]
     assert len(fixtures) >= 2
     duck_dir, spark_dir = tmp_path / "duckdb", tmp_path / "spark_run"
     if policy == "activity":

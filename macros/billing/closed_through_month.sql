@@ -57,3 +57,32 @@
     {%- set month_index = day.year * 12 + (day.month - 1) - months_back -%}
     {{ return('%04d-%02d-01' | format(month_index // 12, month_index % 12 + 1)) }}
 {%- endmacro %}
+
+{#- The last usage month whose figures are frozen by this build: closed_through_month(), or,
+    with var close_months false (a throwaway warehouse, `make try`), none ('0001-01-01').
+    check_close_months stops such a build on a warehouse with closed months (DECISIONLOG D39). -#}
+{% macro months_frozen_through() -%}
+    {{ return(closed_through_month() if kakao_flag('close_months') else '0001-01-01') }}
+{%- endmacro %}
+
+{#- on-run-start: close_months false on a warehouse where months are closed would stop their
+    adjustments; it is for a new, throwaway warehouse -#}
+{% macro check_close_months() -%}
+    {%- if not execute or kakao_flag('close_months') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set fees = adapter.get_relation(
+        database=target.database,
+        schema=generate_schema_name('marts', none),
+        identifier='fct_monthly_fees',
+    ) -%}
+    {%- if fees is not none
+        and run_query("select count(*) from " ~ fees ~ " where is_closed").rows[0][0] > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var close_months is false, but this warehouse already has closed months (" ~ fees
+            ~ "). close_months: false is for a new, throwaway warehouse (make try); on this one "
+            ~ "it would stop recording the adjustments of its closed months. Leave it unset."
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}

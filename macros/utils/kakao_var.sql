@@ -86,9 +86,11 @@
 {% macro check_flag_vars() -%}
     {%- if execute -%}
         {%- for name in ['publish_marts', 'drop_missing_files', 'pseudonymize_customer_ids',
-                         'customer_message_opens_room'] -%}
+                         'customer_message_opens_room', 'close_months',
+                         'fail_on_rejected_rows'] -%}
             {%- do kakao_flag(name) -%}
         {%- endfor -%}
+        {%- do check_close_months() -%}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}

@@ -18,6 +18,11 @@
         {%- elif result.node.name == 'fct_chat_event_audit' and result.status == 'success' -%}
             {%- set anomalies = messages_outside_rooms(result.node) -%}
             {%- if anomalies -%}{%- do log(anomalies, info=True) -%}{%- endif -%}
+        {%- elif result.node.name == 'fct_monthly_fees' and result.status == 'success' -%}
+            {%- set closed = months_closed_by_this_build(result.node) -%}
+            {%- if closed -%}{%- do log(closed, info=True) -%}{%- endif -%}
+        {%- elif result.node.name == 'rejected_input_rows' and result.status in ['warn', 'fail'] -%}
+            {%- do log(rejected_rows_summary(), info=True) -%}
         {%- elif result.node.name == 'loaded_rows_are_still_in_the_source'
             and result.status == 'fail' -%}
             {%- do log(loaded_rows_no_longer_in_source(result.node), info=True) -%}
@@ -120,6 +125,59 @@
         ~ 'while the customer had no room open (outside_room_anomaly in marts.fct_chat_event_audit). '
         ~ 'The platform delivers none: the feed probably lacks the room_opened or customer message '
         ~ 'before them. They are not billed.'
+    ) }}
+{%- endmacro %}
+
+{#- "This build closed usage month(s) ...": said by the build that closes a month, so once per
+    month (DECISIONLOG D15, D39); '' when it closed none. -#}
+{% macro months_closed_by_this_build(node) -%}
+    {%- set closed = run_query(
+        "select substring(cast(usage_month as " ~ dbt.type_string() ~ "), 1, 7) as month,"
+        ~ " count(*) from " ~ node.relation_name ~ " where closed_at = " ~ build_started_at()
+        ~ " group by 1 order by 1"
+    ).rows -%}
+    {%- if not closed -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set months = [] -%}
+    {%- for month, channels in closed -%}
+        {%- do months.append(month ~ ' (' ~ channels ~ ' channel' ~ ('s' if channels != 1 else '')
+            ~ ')') -%}
+    {%- endfor -%}
+    {{ return(
+        'Closed by this build: usage month(s) ' ~ months | join(', ') ~ '. Their invoices are '
+        ~ 'out, so their fees in marts.fct_monthly_fees are now frozen, through every later build '
+        ~ 'and --full-refresh (DECISIONLOG D15); a later change to them is recorded in '
+        ~ 'marts.fct_fee_adjustments. To try data without closing months, use make try.'
+    ) }}
+{%- endmacro %}
+
+{#- The rows rpt_rejected_rows holds, by reason, with the first file and example event ids,
+    and what to do (DECISIONLOG D39): the build's last word when rejected_input_rows warned. -#}
+{% macro rejected_rows_summary() -%}
+    {%- set relation = (graph.nodes.values() | selectattr('name', 'equalto', 'rpt_rejected_rows')
+        | first).relation_name -%}
+    {%- set counted = run_query(
+        "select rejection_reason, sum(rejected_rows), min(first_source_file), "
+        ~ sorted_string_agg('example_event_ids', "', '") ~ " from " ~ relation
+        ~ " group by rejection_reason order by 2 desc, 1"
+    ).rows -%}
+    {%- set total = namespace(rows=0) -%}
+    {%- set reasons = [] -%}
+    {%- for reason, raw_rows, first_file, examples in counted -%}
+        {%- set total.rows = total.rows + raw_rows -%}
+        {%- set ids = (examples or '').split(', ') -%}
+        {%- do reasons.append('{:,}'.format(raw_rows | int) ~ ' ' ~ reason ~ ' (first in '
+            ~ first_file ~ ': ' ~ ids[:3] | join(', ') ~ (', ...' if ids | length > 3 else '')
+            ~ ')') -%}
+    {%- endfor -%}
+    {{ return(
+        'Rejected input: ' ~ '{:,}'.format(total.rows | int) ~ ' raw row(s) are not billed, and '
+        ~ 'may lower a fee: ' ~ reasons[:5] | join('; ')
+        ~ ('; and ' ~ (reasons | length - 5) ~ ' more reason(s)' if reasons | length > 5 else '')
+        ~ '. Fix them in the file(s) and build again; by channel and month: '
+        ~ 'marts.rpt_rejected_rows, each row: marts.fct_chat_event_audit (disposition = '
+        ~ "'rejected'). Var fail_on_rejected_rows: true makes this an error."
     ) }}
 {%- endmacro %}
 

@@ -182,7 +182,10 @@ final as (
         charges.unit_price_krw,
         reentry_charges.previous_room_id,
         reentry_charges.previous_room_ended_at,
+        {{ to_local_time('reentry_charges.previous_room_ended_at') }} as previous_room_ended_at_kst,
         rollover_charges.last_activity_before_rollover_at,
+        {{ to_local_time('rollover_charges.last_activity_before_rollover_at') }}
+            as last_activity_before_rollover_at_kst,
         cast(
             extract(hour from {{ to_local_time('rollover_charges.last_activity_before_rollover_at') }})
             as integer

@@ -42,7 +42,7 @@ rooms as (
 
 consultant_teams as (
 
-    select * from {{ ref('consultant_teams') }}
+    select * from {{ ref('stg_kakao__consultant_teams') }}
 
 ),
 

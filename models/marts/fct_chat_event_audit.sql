@@ -43,6 +43,7 @@ final as (
         raw_rows.event_id,
         raw_rows.occurred_at_text,
         raw_rows.occurred_at,
+        {{ to_local_time('raw_rows.occurred_at') }} as occurred_at_kst,
         placed.billing_date,
         raw_rows.channel_id,
         {{ customer_key('raw_rows.customer_id') }} as customer_id,

@@ -16,7 +16,7 @@
 -- Both come from recorded rows only, so a build interrupted before or while writing this
 -- table is followed by one that records the same adjustment.
 
-{%- set closed_through = closed_through_month() %}
+{%- set closed_through = months_frozen_through() %}
 {%- set run_at = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
 
 with

@@ -18,7 +18,7 @@
 -- fct_fee_adjustments. A closed month with no row at close gets none; its charges are adjusted.
 -- An open month whose charges have all gone loses its row (post-hook), as in a full build.
 
-{%- set closed_through = closed_through_month() %}
+{%- set closed_through = months_frozen_through() %}
 
 with
 

@@ -1,4 +1,4 @@
--- The fee per channel and usage month attributed to teams (seed consultant_teams; DECISIONLOG
+-- The fee per channel and usage month attributed to teams (var consultant_teams_path; DECISIONLOG
 -- D22): one row per team, one for consultants without a team (team null), and one each for
 -- `unanswered` and `unidentified_consultant` charges. A charge shared by two consultants of a
 -- team counts once in `charges`. allocated_krw sums to the month's fee.

@@ -1,4 +1,4 @@
--- Kakao's invoice lines (seed kakao_invoices) against the expected fee, per channel and usage
+-- Kakao's invoice lines (var invoices_path) against the expected fee, per channel and usage
 -- month (DECISIONLOG D20, D21). Expected = fct_monthly_fees plus, for a closed month, the
 -- adjustments recorded since it closed (what the charges say now). Variance = invoiced -
 -- expected. Status, first that applies:
@@ -8,7 +8,8 @@
 --   under_billed     amount variance < -invoice_match_tolerance_krw;
 --   match            otherwise (|amount variance| <= tolerance, both ends included).
 -- Invoice window: [15th, 21st] of the billing month, both days included (vars
--- invoice_window_start_day, invoice_window_end_day).
+-- invoice_window_start_day, invoice_window_end_day). rejected_rows and warning: the rejected
+-- input rows that may affect the month (rpt_rejected_rows; D39), each an event not billed.
 
 {%- set tolerance = kakao_var('invoice_match_tolerance_krw') %}
 {%- set window_start = kakao_var('invoice_window_start_day') | int %}
@@ -31,7 +32,13 @@ fee_adjustments as (
 
 invoices as (
 
-    select * from {{ ref('kakao_invoices') }}
+    select * from {{ ref('stg_kakao__invoices') }}
+
+),
+
+rejected as (
+
+    select * from {{ ref('rpt_rejected_rows') }}
 
 ),
 
@@ -74,6 +81,39 @@ keys as (
 
 ),
 
+-- rows of the channel or of no readable channel, in the month or of no readable month
+rejected_by_reason as (
+
+    select
+        keys.channel_id,
+        keys.usage_month,
+        rejected.rejection_reason,
+        sum(rejected.rejected_rows) as rejected_rows
+
+    from keys
+    inner join rejected
+        on
+            (keys.channel_id = rejected.channel_id or rejected.channel_id is null)
+            and (keys.usage_month = rejected.usage_month or rejected.usage_month is null)
+    group by keys.channel_id, keys.usage_month, rejected.rejection_reason
+
+),
+
+rejected_by_month as (
+
+    select
+        channel_id,
+        usage_month,
+        sum(rejected_rows) as rejected_rows,
+        {{ sorted_string_agg(
+            "rejection_reason || ' ' || cast(rejected_rows as " ~ dbt.type_string() ~ ")", "', '"
+        ) }} as rejection_reasons
+
+    from rejected_by_reason
+    group by channel_id, usage_month
+
+),
+
 compared as (
 
     select
@@ -92,7 +132,9 @@ compared as (
         cast(invoices.invoiced_room_charges as {{ dbt.type_bigint() }}) as invoiced_room_charges,
         cast(invoices.invoiced_amount_krw as {{ dbt.type_bigint() }}) as invoiced_amount_krw,
         invoices.invoice_date,
-        invoices.channel_id is not null as has_invoice
+        invoices.channel_id is not null as has_invoice,
+        cast(coalesce(rejected_by_month.rejected_rows, 0) as {{ dbt.type_bigint() }}) as rejected_rows,
+        rejected_by_month.rejection_reasons
 
     from keys
     left join monthly_fees
@@ -101,6 +143,10 @@ compared as (
         on keys.channel_id = adjustments.channel_id and keys.usage_month = adjustments.usage_month
     left join invoices
         on keys.channel_id = invoices.channel_id and keys.usage_month = invoices.usage_month
+    left join rejected_by_month
+        on
+            keys.channel_id = rejected_by_month.channel_id
+            and keys.usage_month = rejected_by_month.usage_month
 
 ),
 
@@ -162,6 +208,14 @@ final as (
             when amount_variance_krw < -{{ tolerance }} then 'under_billed'
             else 'match'
         end as status,
+        rejected_rows,
+        case
+            when rejected_rows > 0
+                then
+                    '거부된 원본 행 ' || cast(rejected_rows as {{ dbt.type_string() }})
+                    || '건이 이 달 예상 요금을 낮췄을 수 있습니다 (' || rejection_reasons
+                    || '; marts.rpt_rejected_rows)'
+        end as warning,
         usage_month <= cast('{{ closed_through }}' as date) as is_invoice_due,
         invoice_date,
         invoice_window_start,

@@ -155,7 +155,9 @@ final as (
         cast(sessions as {{ dbt.type_bigint() }}) as sessions,
         billed_as,
         first_occurred_at,
-        last_occurred_at
+        {{ to_local_time('first_occurred_at') }} as first_occurred_at_kst,
+        last_occurred_at,
+        {{ to_local_time('last_occurred_at') }} as last_occurred_at_kst
 
     from disagreements
 

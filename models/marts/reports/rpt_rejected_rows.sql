@@ -1,0 +1,83 @@
+-- The raw rows rejected for a reason that may lower a bill, per channel, usage month and reason
+-- (DECISIONLOG D39): every rejected row of fct_chat_event_audit except exact re-deliveries (a
+-- duplicate_event_id whose rows agree in content, event_id_conflict false). Such a row is not
+-- billed, so a month with any may be billed for less than Kakao charges. channel_id is null
+-- when the row had none; usage_month is the billing month of its time, or, when the time did
+-- not parse, the month its text starts with (2026/10/05 ... -> 2026-10), or null. A row
+-- "may affect" a channel and month when both match or are null: rpt_invoice_reconciliation and
+-- the statement count them so. The data test rejected_input_rows warns on any row here.
+
+with
+
+audit as (
+
+    select * from {{ ref('fct_chat_event_audit') }}
+
+),
+
+rejected as (
+
+    select
+        channel_id,
+        disposition_reason as rejection_reason,
+        source_file,
+        event_id,
+        occurred_at,
+        occurred_at_text
+
+    from audit
+    where
+        disposition = 'rejected'
+        and not (disposition_reason = 'duplicate_event_id' and not event_id_conflict)
+
+),
+
+dated as (
+
+    select
+        *,
+        case
+            when occurred_at is not null
+                then cast({{ dbt.date_trunc('month', billing_date('occurred_at')) }} as date)
+            else try_cast(
+                nullif(regexp_extract(occurred_at_text, '^([0-9]{4})[^0-9]{1,3}([0-9]{1,2})', 1), '')
+                || '-' || lpad(regexp_extract(occurred_at_text, '^([0-9]{4})[^0-9]{1,3}([0-9]{1,2})', 2), 2, '0')
+                || '-01'
+                as date
+            )
+        end as usage_month
+
+    from rejected
+
+),
+
+numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by channel_id, usage_month, rejection_reason
+            order by source_file, event_id
+        ) as row_in_group
+
+    from dated
+
+),
+
+final as (
+
+    select
+        channel_id,
+        usage_month,
+        rejection_reason,
+        cast(count(*) as {{ dbt.type_bigint() }}) as rejected_rows,
+        min(source_file) as first_source_file,
+        {{ sorted_string_agg("case when row_in_group <= 3 then coalesce(event_id, '(no event_id)') end", "', '") }}
+            as example_event_ids
+
+    from numbered
+    group by channel_id, usage_month, rejection_reason
+
+)
+
+select * from final
