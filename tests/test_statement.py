@@ -4,11 +4,14 @@ The fixtures are built once (as of 2026-05-13, so the reconciliation has a statu
 statement is written for May 2026 and opened in headless Chromium: the figures on the page are
 those of the marts, the charts are drawn, nothing is fetched from the network. A screenshot is
 saved to artifacts/statement.png (env KAKAO_ARTIFACTS_DIR) for CI. User errors print one line.
+The page is in Korean unless --lang en; a small build of October 2026 with rejected rows checks
+the language, the times in KST and the warning on rejected rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -20,7 +23,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, cli_environment, run_dbt_cli
+from dbt_harness import (
+    FIXTURE_INPUTS,
+    PROJECT_DIR,
+    cli_environment,
+    run_dbt_cli,
+    write_events_csv,
+)
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
 from statement import BillingDay, ChannelMonth, file_name, render
@@ -48,7 +57,8 @@ def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixtures built by `dbt build` in its own process (the file is closed after)."""
     work = tmp_path_factory.mktemp("statement")
     run_dbt_cli(BUILD, work, events_path=FIXTURE_EVENTS,
-                vars={"room_charge_policy": "activity", "billing_as_of_date": AS_OF})
+                vars={**FIXTURE_INPUTS, "room_charge_policy": "activity",
+                      "billing_as_of_date": AS_OF})
     return work
 
 
@@ -139,6 +149,8 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
     [(status,)] = query(
         work_dir, "select status from marts.rpt_invoice_reconciliation"
         " where channel_id = ? and usage_month = ?", [CHANNEL, month])
+    statuses = {"match": "일치", "over_billed": "과다 청구", "under_billed": "과소 청구",
+                "missing_invoice": "청구서 없음", "missing_usage": "이용 내역 없음"}
     [(charge_days,)] = query(
         work_dir, "select count(distinct billing_date) from marts.fct_room_charges"
         " where channel_id = ? and usage_month = ?", [CHANNEL, month])
@@ -153,21 +165,23 @@ def test_statement_in_a_browser_shows_the_marts_figures_and_charts(
         return browser.find_element(By.ID, element_id).text.strip()
 
     assert text("channel-id") == CHANNEL
-    assert text("usage-month") == MONTH
+    assert text("usage-month") == "2026년 5월"
     assert text("room-charges") == f"{charges:,}"
     assert text("opened-charges") == f"{opened:,}"
     assert text("rollover-charges") == f"{rollover:,}"
     assert text("fee-krw") == f"{fee:,}"
     assert text("vat-krw") == f"{vat:,}"
     assert text("total-krw") == f"{total:,}"
-    assert text("reconciliation-status") == status
-    assert text("pricing") == f"{unit_price} KRW per chat room per billing day (04:00-04:00 KST)"
+    assert text("reconciliation-status") == statuses[status]
+    assert browser.find_element(By.ID, "reconciliation-status").get_attribute(
+        "data-status") == status
+    assert text("pricing") == f"상담방 1개당 과금일(04:00-04:00 KST)마다 {unit_price}원"
     assert text("vat-rate") == "10%"
     assert text("charge-policy") == "activity"
 
     chart = browser.find_element(By.ID, "daily-charges-chart")
     assert chart.get_attribute("role") == "img"
-    assert "Charges per billing day" in browser.execute_script(
+    assert "2026년 5월 과금일별 과금" in browser.execute_script(
         "return arguments[0].querySelector('title').textContent", chart)
     assert chart.size["width"] > 100 and chart.size["height"] > 100
     bars = chart.find_elements(By.CSS_SELECTOR, "g.bar")
@@ -242,13 +256,16 @@ def test_the_billing_day_on_the_page_is_the_one_the_warehouse_was_built_with(
                            " where setting_name in ('billing_day_start_hour',"
                            " 'billing_time_zone', 'room_charge_policy')")
     args = ["--month", MONTH, "--channel", CHANNEL, "--source", "warehouse"]
-    result = run_statement(tmp_path, *args, "--out", str(tmp_path / "out"))
+    result = run_statement(tmp_path, *args, "--lang", "en", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     page = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert "per chat room per billing day (06:00-06:00 Asia/Tokyo)</span>" in page
     assert "Rollover: the room carried on past 06:00 Asia/Tokyo" in page
     assert "rolled over at 06:00" in page and "billing day (06:00-06:00 Asia/Tokyo)</text>" in page
-    assert "04:00" not in page and "KST" not in page
+    # (the footer's times are the clock's: 04:00 may be one of them)
+    assert "04:00" not in page.split("<footer>")[0] and "KST" not in page
+    # times too are shown in the billing time zone: b_expiry's room opened 10:00 KST = JST
+    assert "Rooms opened this month: 1, at 2026-05-01 10:00 Asia/Tokyo." in page
     # the policy is the recorded one too
     assert ('under room_charge_policy <span id="charge-policy">open</span>:\na room is charged'
             " for each billing day from its opening through the day it ended." in page)
@@ -285,15 +302,21 @@ def test_the_page_states_the_months_price_from_the_marts() -> None:
     """The price per room is the month's unit_price_krw (a rate card other than 100 KRW), and
     when the price changed within the month the page says so rather than name one price."""
     page = render(channel_month("@clinic", unit_price_krw=120),
-                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "en")
     assert ('<span id="pricing">120 KRW per chat room per billing day (04:00-04:00 KST)</span>'
             in page)
     changed = render(channel_month("@clinic", unit_price_krw=None),
-                     dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+                     dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "en")
     assert ("per chat room per billing day (04:00-04:00 KST) at the rate card&#x27;s price of"
             " the day (it changed this month)</span>" in changed)
     header = changed.split("<header>")[1].split("</header>")[0]
     assert "KRW per chat room" not in header and "100" not in header
+    korean = render(channel_month("@clinic", unit_price_krw=120),
+                    dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert '<span id="pricing">상담방 1개당 과금일(04:00-04:00 KST)마다 120원</span>' in korean
+    changed = render(channel_month("@clinic", unit_price_krw=None),
+                     dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert "그날의 요금표 단가로 과금 (이 달 중 단가 변경)</span>" in changed
 
 
 @pytest.mark.parametrize(
@@ -307,8 +330,207 @@ def test_the_vat_rate_on_the_page_is_the_one_the_months_figures_show(
     """var vat_rate is 10% by default, not always: the page states the rate that gives the
     month's VAT from its fee (rounded down to the won), not a fixed 10%."""
     page = render(channel_month("@clinic", fee_krw=fee_krw, vat_krw=vat_krw),
-                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+                  dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "en")
     assert f'VAT = <span id="vat-rate">{stated}</span> of the' in page
+    korean = render(channel_month("@clinic", fee_krw=fee_krw, vat_krw=vat_krw),
+                    dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    stated = "부가세율" if stated == "the VAT rate" else stated
+    assert f'부가세 = 공급가액의 <span id="vat-rate">{stated}</span>' in korean
+
+
+def event(event_id: str, occurred_at: str, channel: str, event_type: str, sender: str,
+          text: str | None = None, *, customer: str | None = "cu_1",
+          consultant: str | None = None) -> dict[str, str | None]:
+    return {"event_id": event_id, "occurred_at": occurred_at, "channel_id": channel,
+            "customer_id": customer, "event_type": event_type, "sender_type": sender,
+            "consultant_id": consultant, "entry_point": "consult_button"
+            if event_type == "room_opened" else None, "message_text": text}
+
+
+# October 2026. @shop_cs: one room, opened 2026-10-14 16:30 UTC = 2026-10-15 01:30 KST (the
+# billing day of 10-14, which runs to 04:00 on the 15th), and two rejected rows of its own: one
+# with a time no one can read, not even its month (so of no readable month), one without a
+# customer in October.
+# @clinic_cs: one room, and one rejected row of its own in September, which cannot affect
+# October.
+OCTOBER_EVENTS = [
+    event("shop_open", "2026-10-14T16:30:00Z", "@shop_cs", "room_opened", "customer"),
+    event("shop_reply", "2026-10-14T16:35:00Z", "@shop_cs", "message", "consultant", "네",
+          consultant="kim"),
+    event("shop_end", "2026-10-14T16:40:00Z", "@shop_cs", "message", "customer", "!종료"),
+    event("shop_bad_time", "어제 오후 3시", "@shop_cs", "message", "customer", "안녕하세요"),
+    event("shop_no_customer", "2026-10-21T10:00:00+09:00", "@shop_cs", "room_opened",
+          "customer", customer=None),
+    event("clinic_open", "2026-10-10T10:00:00+09:00", "@clinic_cs", "room_opened", "customer"),
+    event("clinic_reply", "2026-10-10T10:05:00+09:00", "@clinic_cs", "message", "consultant",
+          "예약 확인했습니다", consultant="lee"),
+    event("clinic_end", "2026-10-10T10:10:00+09:00", "@clinic_cs", "message", "customer",
+          "!종료"),
+    event("clinic_typing", "2026-09-05T10:00:00+09:00", "@clinic_cs", "typing", "customer"),
+]
+
+
+@pytest.fixture(scope="session")
+def october_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of OCTOBER_EVENTS, built by `dbt build` in its own process."""
+    work = tmp_path_factory.mktemp("statement_october")
+    events = write_events_csv(OCTOBER_EVENTS, work / "events" / "october_events.csv")
+    run_dbt_cli(BUILD, work, events_path=events, vars={"room_charge_policy": "activity"})
+    return work
+
+
+def october_page(october_dir: Path, channel: str, *args: str) -> str:
+    out = october_dir / "out" / "-".join([channel, *args])
+    result = run_statement(october_dir, "--month", "2026-10", "--channel", channel,
+                           "--out", str(out), *args)
+    assert result.returncode == 0, result.stderr
+    # the warehouse has marts.rpt_rejected_rows: no note that it lacks it
+    assert "rpt_rejected_rows" not in result.stderr, result.stderr
+    return Path(result.stdout.strip()).read_text(encoding="utf-8")
+
+
+def element_text(page: str, element_id: str) -> str | None:
+    """The text of the element with this id (its tags dropped, whitespace collapsed)."""
+    match = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', page, re.S)
+    if match is None:
+        return None
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(2))).split())
+
+
+def test_the_statement_is_in_korean_by_default(october_dir: Path) -> None:
+    page = october_page(october_dir, "@shop_cs")
+    assert '<html lang="ko">' in page
+    for label in ("청구 내역", "이용월", "과금 건수", "단가 (원)", "공급가액 (원)", "부가세 (원)",
+                  "합계 (원)", "청구월", "과금일별 과금", "줄일 수 있는 과금", "팀별 비용"):
+        assert f">{label}<" in page, label
+    assert element_text(page, "usage-month") == "2026년 10월"
+    assert element_text(page, "billing-month") == "2026년 11월"
+    assert element_text(page, "fee-krw") == "100" and element_text(page, "total-krw") == "110"
+    assert "<title>상담톡 요금 명세서 @shop_cs 2026년 10월</title>" in page
+    for english in ("Invoice line", "Fee (KRW)", "VAT (KRW)", "Total (KRW)", "Usage month",
+                    "Charges per billing day", "Reconciliation"):
+        assert english not in page, english
+
+
+def test_times_on_the_statement_are_in_kst(october_dir: Path) -> None:
+    """The warehouse keeps UTC: @shop_cs's room opened 2026-10-14 16:30 UTC, which is 01:30 on
+    the 15th in Seoul; the page shows the Korean time, labelled KST, in both languages."""
+    [(opened_at,)] = query(october_dir, "select opened_at at time zone 'UTC'"
+                           " from marts.fct_chat_rooms where channel_id = ?", ["@shop_cs"])
+    assert opened_at == dt.datetime(2026, 10, 14, 16, 30)
+    page = october_page(october_dir, "@shop_cs")
+    assert element_text(page, "rooms-opened") == (
+        "이 달 개설된 상담방: 1개 (2026-10-15 01:30 KST 개설).")
+    assert "2026-10-14 16:30" not in page and " UTC" not in page
+    footer = re.search(r"<footer>(.*?)</footer>", page, re.S)
+    assert footer is not None
+    assert re.search(r"청구 내역 계산 \d{4}-\d\d-\d\d \d\d:\d\d KST, 명세서 생성\s+"
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d KST\.", footer.group(1)), footer.group(1)
+    english = october_page(october_dir, "@shop_cs", "--lang", "en")
+    assert element_text(english, "rooms-opened") == (
+        "Rooms opened this month: 1, at 2026-10-15 01:30 KST.")
+
+
+def test_lang_en_gives_the_english_statement(october_dir: Path) -> None:
+    page = october_page(october_dir, "@shop_cs", "--lang", "en")
+    assert '<html lang="en">' in page
+    for label in ("Invoice line", "Usage month", "Charges", "Unit price (KRW)", "Fee (KRW)",
+                  "VAT (KRW)", "Total (KRW)", "Billing month", "Charges per billing day",
+                  "Avoidable charges", "Cost by team"):
+        assert f">{label}<" in page, label
+    assert element_text(page, "usage-month") == "2026-10"
+    assert element_text(page, "billing-month") == "2026-11"
+    assert element_text(page, "pricing") == (
+        "100 KRW per chat room per billing day (04:00-04:00 KST)")
+    assert element_text(page, "month-state") == "closed (frozen at close)"
+    for korean in ("공급가액", "부가세", "합계", "2026년", "청구 내역"):
+        assert korean not in page, korean
+
+
+def test_rejected_rows_that_may_affect_the_month_are_a_warning_at_the_top(
+    october_dir: Path
+) -> None:
+    """@shop_cs has two rejected rows that may be October's (one of October, one of no readable
+    month): its page says so above the invoice line, in Korean or English. @clinic_cs's only
+    rejected row is of September: no warning on its October page."""
+    assert query(october_dir, "select channel_id, usage_month, rejection_reason, rejected_rows"
+                 " from marts.rpt_rejected_rows order by all", []) == [
+        ("@clinic_cs", dt.date(2026, 9, 1), "unknown_event_type", 1),
+        ("@shop_cs", dt.date(2026, 10, 1), "missing_customer_id", 1),
+        ("@shop_cs", None, "unparseable_occurred_at", 1),
+    ]
+    page = october_page(october_dir, "@shop_cs")
+    warning = element_text(page, "rejected-rows-warning")
+    assert warning is not None
+    assert warning.startswith(
+        "⚠ 거부된 원본 행 2건이 이 달 요금에 영향을 줄 수 있습니다"
+        " (missing_customer_id 1건, unparseable_occurred_at 1건). 이 행들이 반영되지 않아"
+        " 요금이 실제보다 적게"), warning
+    assert "파일: " in warning and "october_events.csv" in warning
+    assert "shop_bad_time" in warning and "shop_no_customer" in warning
+    # near the top: between the header and the invoice line, styled as a warning
+    assert (page.index("</header>") < page.index('id="rejected-rows-warning"')
+            < page.index('<section id="invoice-line">'))
+    assert '<p id="rejected-rows-warning" class="warning"' in page
+
+    english = element_text(october_page(october_dir, "@shop_cs", "--lang", "en"),
+                           "rejected-rows-warning")
+    assert english is not None and english.startswith(
+        "⚠ 2 rejected input rows may affect this month's charges (missing_customer_id 1,"
+        " unparseable_occurred_at 1). Without them the charges may be understated"), english
+    assert "Files: " in english and "october_events.csv" in english
+
+    clinic = october_page(october_dir, "@clinic_cs")
+    assert element_text(clinic, "fee-krw") == "100"
+    assert 'id="rejected-rows-warning"' not in clinic and "⚠" not in clinic
+
+
+def test_the_rejected_rows_warning_names_the_reasons_files_and_examples() -> None:
+    """The page shows what it is given: a count, the reasons, at most three files and the
+    example ids (render() alone)."""
+    from statement import RejectedRows
+
+    data = channel_month("@clinic")
+    data.rejected = RejectedRows(
+        5, [("missing_channel_id", 4), ("unparseable_occurred_at", 1)],
+        ["a.csv", "b.csv", "c.csv", "d.csv"], ["e1", "e2"])
+    page = render(data, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert element_text(page, "rejected-rows-warning") == (
+        "⚠ 거부된 원본 행 5건이 이 달 요금에 영향을 줄 수 있습니다 (missing_channel_id 4건,"
+        " unparseable_occurred_at 1건). 이 행들이 반영되지 않아 요금이 실제보다 적게(상담방을"
+        " 종료하는 행이었다면 많게) 계산되었을 수 있습니다. 파일: a.csv, b.csv, c.csv 외 1개."
+        " 예시 event_id: e1, e2. 자세한 내용: marts.rpt_rejected_rows.")
+    english = render(data, dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "en")
+    assert element_text(english, "rejected-rows-warning") == (
+        "⚠ 5 rejected input rows may affect this month's charges (missing_channel_id 4,"
+        " unparseable_occurred_at 1). Without them the charges may be understated (or"
+        " overstated, where a rejected row ended a room). Files: a.csv, b.csv, c.csv and 1"
+        " more. Example event_id: e1, e2. Details: marts.rpt_rejected_rows.")
+    data.rejected = None
+    assert 'id="rejected-rows-warning"' not in render(data, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+
+
+def test_a_warehouse_without_the_rejected_rows_mart_says_so_and_goes_on(
+    october_dir: Path, tmp_path: Path
+) -> None:
+    """A warehouse built before marts.rpt_rejected_rows existed: one line on stderr, and the
+    statement without the warning."""
+    (tmp_path / "warehouse.duckdb").write_bytes((october_dir / "warehouse.duckdb").read_bytes())
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        kind = connection.execute(
+            "select table_type from information_schema.tables where table_schema = 'marts'"
+            " and table_name = 'rpt_rejected_rows'").fetchone()[0]
+        connection.execute("drop view marts.rpt_rejected_rows" if kind == "VIEW"
+                           else "drop table marts.rpt_rejected_rows")
+    result = run_statement(tmp_path, "--month", "2026-10", "--channel", "@shop_cs",
+                           "--source", "warehouse", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("note: the warehouse (warehouse.duckdb) has no"
+                                    " marts.rpt_rejected_rows"), result.stderr
+    page = Path(result.stdout.strip()).read_text(encoding="utf-8")
+    assert 'id="rejected-rows-warning"' not in page
+    assert element_text(page, "fee-krw") == "100"
 
 
 def channel_month(channel: str, *, unit_price_krw: int | None = 100, fee_krw: int = 120,
