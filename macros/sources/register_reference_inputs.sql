@@ -10,9 +10,8 @@
 -#}
 {% macro register_reference_inputs() -%}
     {%- if not execute -%}
-        {{ return('select 1') }}
+        {{ return('') }}
     {%- endif -%}
-    {%- set statements = [] -%}
     {%- for relation, var_name, kind, columns in reference_inputs() -%}
         {%- set path = reference_input_path(var_name) -%}
         {%- if path -%}
@@ -26,9 +25,10 @@
             {%- set select = 'select ' ~ nulls | join(', ') ~ ' from (select 1 as one) as nothing'
                 ~ ' where 1 = 0' -%}
         {%- endif -%}
-        {%- do statements.append('create or replace view kakao.' ~ relation ~ ' as ' ~ select) -%}
+        {#- one statement at a time: Spark runs one per call -#}
+        {%- do run_query('create or replace view kakao.' ~ relation ~ ' as ' ~ select) -%}
     {%- endfor -%}
-    {{ return(statements | join(';\n')) }}
+    {{ return('') }}
 {%- endmacro %}
 
 {#- (relation, var, what a file is called, its columns) -#}
