@@ -120,7 +120,7 @@ starts as (
             is_opening_activity
             and not coalesce(
                 previous_marker = 'opening'
-                and occurred_at < {{ dbt.dateadd('day', expiry_days, 'previous_opening_at') }},
+                and occurred_at < {{ add_days('previous_opening_at', expiry_days) }},
                 false
             )
         ) as opens_room
@@ -176,7 +176,7 @@ with_expiry as (
     select
         *,
         coalesce(
-            occurred_at >= {{ dbt.dateadd('day', expiry_days, 'prior_customer_activity_at') }},
+            occurred_at >= {{ add_days('prior_customer_activity_at', expiry_days) }},
             false
         ) as is_after_expiry
 

@@ -146,7 +146,7 @@ with_next as (
             partition by rooms.channel_id, rooms.customer_id
             order by rooms.opened_at, rooms.opened_event_id
         ) as next_room_opened_at,
-        {{ dbt.dateadd('day', expiry_days, 'last_customer_activity_at') }} as expires_at
+        {{ add_days('last_customer_activity_at', expiry_days) }} as expires_at
 
     from rooms
 
