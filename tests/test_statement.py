@@ -109,7 +109,7 @@ def test_statement_is_self_contained(statement_file: Path) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Headless Chromium through chromedriver, with its network log; fails (never skips) when
-    Chromium is missing: CI installs it (.ci/run)."""
+    Chromium is missing: `make test` installs it (scripts/system_packages.sh)."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
     if missing:
         pytest.fail(f"The statement's browser test needs {' and '.join(missing)}: install "
