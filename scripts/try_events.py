@@ -141,12 +141,24 @@ def months_a_real_build_closes(connection: duckdb.DuckDBPyConnection) -> list[st
         " where invoice_window_end < ? order by 1", [today]).fetchall()]
 
 
-def real_build_command(events: str, invoices: str | None, teams: str | None) -> str:
+# A warehouse of your own data gets a file of its own, not the sample's (README, "A warehouse of
+# your own"): the one `make run` built has loaded the sample's files and closed its months.
+SAMPLE_WAREHOUSE = "warehouse/kakao_billing.duckdb"
+OWN_WAREHOUSE = "warehouse/ours/kakao_billing.duckdb"
+
+
+def real_build_command(events: str, invoices: str | None, teams: str | None,
+                       warehouse: str | None = None) -> str:
+    """`make build` of the same files into the warehouse of KAKAO_DUCKDB_PATH as make set it,
+    or, when that is the sample's, into a file of its own."""
+    warehouse = warehouse or os.environ.get("KAKAO_DUCKDB_PATH") or SAMPLE_WAREHOUSE
     parts = ["make", "build", f"EVENTS={shlex.quote(events)}"]
     if invoices:
         parts.append(f"INVOICES={shlex.quote(invoices)}")
     if teams:
         parts.append(f"TEAMS={shlex.quote(teams)}")
+    target = OWN_WAREHOUSE if warehouse == SAMPLE_WAREHOUSE else warehouse
+    parts.append(f"KAKAO_DUCKDB_PATH={shlex.quote(target)}")
     return " ".join(parts)
 
 
@@ -159,7 +171,7 @@ def print_results(folder: Path, events: str, invoices: str | None, teams: str | 
         print_rejected(connection)
         closes = months_a_real_build_closes(connection)
     print()
-    print("To build your warehouse from these files:")
+    print("To build your warehouse from these files (in a file of its own, not the sample's):")
     print(f"  {real_build_command(events, invoices, teams)}")
     months = ", ".join(closes[:6]) + (f" and {len(closes) - 6} more" if len(closes) > 6 else "")
     say("A real build closes every past usage month whose invoice window has passed"

@@ -139,12 +139,15 @@ def test_make_try_builds_in_a_temporary_folder_and_writes_nothing_under_warehous
     assert re.search(r"^Rejected rows \(marts\.rpt_rejected_rows\): \d+ raw rows", output, re.M)
     assert re.search(r"^unknown_event_type +1 +.*boundaries_and_bad_rows\.csv +rj_bad_type$",
                      output, re.M), output
-    assert f"\n  make build EVENTS={BAD_ROWS}\n" in output
+    # into a warehouse of its own, not the sample's that `make run` built
+    assert (f"\n  make build EVENTS={BAD_ROWS} "
+            "KAKAO_DUCKDB_PATH=warehouse/ours/kakao_billing.duckdb\n") in output
     assert "stay frozen" in output
     assert f"\n  rm -rf {folder}\n" in output
     # every line fits 100 columns, but the commands to copy, whole whatever the folder's path
+    commands = ("  make fees ", "  make build ", "  rm -rf ")
     assert max(width(line) for line in output.splitlines()
-               if not line.startswith(("  make fees ", "  rm -rf "))) <= 100, output
+               if not line.startswith(commands)) <= 100, output
 
 
 @pytest.mark.dbt
@@ -161,7 +164,8 @@ def test_make_try_with_invoices_and_teams_and_no_rejected_rows(tmp_path: Path) -
     assert "Rejected rows (marts.rpt_rejected_rows): no rows rejected." in output
     # the invoice line reached the build: the month reconciles
     assert "Kakao's invoices against these fees: 1 match." in output
-    assert f"  make build EVENTS={CLEAN_ROWS} INVOICES={invoices} TEAMS={teams}\n" in output
+    assert (f"  make build EVENTS={CLEAN_ROWS} INVOICES={invoices} TEAMS={teams} "
+            "KAKAO_DUCKDB_PATH=warehouse/ours/kakao_billing.duckdb\n") in output
 
 
 def test_make_try_without_events_says_how_to_use_it(tmp_path: Path) -> None:
