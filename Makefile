@@ -177,7 +177,7 @@ test: system-packages $(DEV_STAMP) $(SPARK_STAMP) $(METRICS_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check scripts tests udfs
-	$(BIN)/sqlfluff lint --processes 2 models tests/integrity
+	$(BIN)/sqlfluff lint --processes 2 models tests/integrity tests/input
 
 # The whole project, unit tests included, on the expected-output fixtures (with the invoices and
 # teams the tests build them with), in a new fixture warehouse each time: the tables of an
