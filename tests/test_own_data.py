@@ -5,10 +5,11 @@ that warn, invoices and teams of the warehouse's own, months closed once (DECISI
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dbt_harness import (
@@ -47,17 +48,26 @@ def opens(events: Sequence[tuple[str, str]], channel: str = "@mine") -> list[dic
              "sender_type": "customer"} for event_id, occurred_at in events]
 
 
-def test_the_korean_excel_timestamps_of_an_export_are_billed(tmp_path: Path) -> None:
+@pytest.fixture(scope="session")
+def october(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The issue's October export, built with no invoices_path and no teams."""
+    database = build_warehouse(opens(OCTOBER_OPENS), tmp_path_factory.mktemp("october"))
+    connection = connect_warehouse(database)
+    yield connection
+    connection.close()
+
+
+def test_the_korean_excel_timestamps_of_an_export_are_billed(
+    october: duckdb.DuckDBPyConnection,
+) -> None:
     """The issue's file: three rows in Excel's forms were rejected and October came out at 300
     KRW instead of 600 (D36)."""
-    database = build_warehouse(opens(OCTOBER_OPENS), tmp_path)
-    with connect_warehouse(database) as connection:
-        fees = connection.execute(
-            "select strftime(usage_month, '%Y-%m'), room_charges, fee_krw"
-            " from marts.fct_monthly_fees").fetchall()
-        rejected = connection.execute("select count(*) from marts.rpt_rejected_rows").fetchone()
-        opened = dict(connection.execute(
-            "select opened_event_id, opened_at_kst from marts.fct_chat_rooms").fetchall())
+    fees = october.execute(
+        "select strftime(usage_month, '%Y-%m'), room_charges, fee_krw"
+        " from marts.fct_monthly_fees").fetchall()
+    rejected = october.execute("select count(*) from marts.rpt_rejected_rows").fetchone()
+    opened = dict(october.execute(
+        "select opened_event_id, opened_at_kst from marts.fct_chat_rooms").fetchall())
     assert fees == [("2025-10", 6, 600)]
     assert rejected == (0,)
     # the marts' _kst columns give the wall-clock time the export showed (D40)
@@ -170,16 +180,16 @@ INVOICE_HEADER = ["channel_id", "usage_month", "invoiced_room_charges", "invoice
                   "invoice_date"]
 
 
-def test_invoices_and_teams_are_the_warehouses_own_inputs(tmp_path: Path) -> None:
+def test_invoices_and_teams_are_the_warehouses_own_inputs(
+    october: duckdb.DuckDBPyConnection, tmp_path: Path,
+) -> None:
     """Without invoices_path a warehouse of one's own data shows no sample channel; with it,
     the invoice lines as a spreadsheet writes them (a month as 2025-10, amounts with a
     thousands separator) are compared (D38)."""
+    assert october.execute(
+        "select channel_id, status from marts.rpt_invoice_reconciliation").fetchall() \
+        == [("@mine", "missing_invoice")]
     events = opens(OCTOBER_OPENS[:3])
-    database = build_warehouse(events, tmp_path / "none")
-    with connect_warehouse(database) as connection:
-        assert connection.execute(
-            "select channel_id, status from marts.rpt_invoice_reconciliation").fetchall() \
-            == [("@mine", "missing_invoice")]
     invoices = write_csv(tmp_path / "invoices.csv", INVOICE_HEADER,
                          [["@mine", "2025-10", "3", "300", "2025-11-17"],
                           ["@other", "2025-10-01", "1,000", "100,000", "2025-11-17"]])
@@ -232,9 +242,11 @@ def test_close_months_false_closes_nothing_and_refuses_a_warehouse_with_closed_m
                 vars={"close_months": False})
 
 
-def test_kst_columns_are_the_utc_instants_in_korean_wall_clock_time(tmp_path: Path) -> None:
-    database = build_warehouse(opens([("k1", "2025-10-02T23:30:00Z")]), tmp_path)
-    with connect_warehouse(database) as connection:
-        audit = connection.execute(
-            "select occurred_at, occurred_at_kst from marts.fct_chat_event_audit").fetchone()
-    assert audit == (datetime(2025, 10, 2, 23, 30, tzinfo=UTC), datetime(2025, 10, 3, 8, 30))
+def test_kst_columns_are_the_utc_instants_in_korean_wall_clock_time(
+    october: duckdb.DuckDBPyConnection,
+) -> None:
+    audit = october.execute(
+        "select occurred_at, occurred_at_kst from marts.fct_chat_event_audit"
+        " where event_id = 'o3'").fetchone()
+    # 2025-10-04T12:00:00+09:00
+    assert audit == (datetime(2025, 10, 4, 3, 0, tzinfo=UTC), datetime(2025, 10, 4, 12, 0))
