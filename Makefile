@@ -44,7 +44,7 @@ help:
 	@echo "make test   lint (sqlfluff, ruff) + dbt build on the test fixtures + pytest (Spark parity included);"
 	@echo "            installs the dev tools, and Java 17, Chromium and a Korean font when missing (as root)"
 	@echo "make fees   print the monthly fee table of the current warehouse"
-	@echo "make statement MONTH=2026-10 [CHANNEL=@bank_cs]  write the monthly HTML statements"
+	@echo "make statement MONTH=2026-10 [CHANNEL=@bank_cs] [STATEMENT_LANG=en]  write the monthly HTML statements"
 	@echo "make test-spark  build the fixtures on local Spark and compare every mart with DuckDB"
 	@echo "make spark-build build the sample data on local Spark (tables under warehouse/spark)"
 	@echo "make metrics     validate the semantic layer and list its metrics (mf; builds nothing)"
@@ -158,9 +158,9 @@ fees: $(STAMP)
 
 # One HTML statement per channel with usage in MONTH (or CHANNEL's only), to warehouse/statements.
 statement: $(STAMP)
-	@test -n "$(MONTH)" || { echo "Usage: make statement MONTH=2026-10 [CHANNEL=@bank_cs]"; exit 1; }
+	@test -n "$(MONTH)" || { echo "Usage: make statement MONTH=2026-10 [CHANNEL=@bank_cs] [STATEMENT_LANG=en]"; exit 1; }
 	@$(BIN)/python scripts/statement.py --database $(KAKAO_DUCKDB_PATH) --month '$(MONTH)' \
-	    $(if $(CHANNEL),--channel '$(CHANNEL)')
+	    $(if $(CHANNEL),--channel '$(CHANNEL)') $(if $(STATEMENT_LANG),--lang '$(STATEMENT_LANG)')
 
 # What `make test` needs besides Python: Java 17 (Spark), Chromium and chromedriver (the
 # statement's browser test), a Korean font (its screenshot). Run as root, installs the missing

@@ -220,6 +220,16 @@ def test_make_build_passes_the_files_named_as_vars(makefile_copy: Path) -> None:
     assert "--vars" not in sample
 
 
+def test_make_statement_passes_the_language(makefile_copy: Path) -> None:
+    (makefile_copy / ".venv").mkdir()
+    (makefile_copy / ".venv" / ".installed-stamp").touch()
+    english = " ".join(dry_run(makefile_copy, "statement", "MONTH=2026-10", "STATEMENT_LANG=en"))
+    assert english.rstrip().endswith("--lang 'en'")
+    korean = " ".join(dry_run(makefile_copy, "statement", "MONTH=2026-10"))
+    assert "scripts/statement.py" in korean
+    assert "--lang" not in korean
+
+
 @pytest.fixture
 def bare_path(tmp_path: Path) -> Path:
     """A PATH folder with grep and fake Chromium, chromedriver, fc-list (a Korean font) and

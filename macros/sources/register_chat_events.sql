@@ -227,6 +227,7 @@
             {{ exceptions.raise_compiler_error(
                 "No files match " ~ name ~ " '" ~ path ~ "' (relative paths are relative to the "
                 ~ "directory dbt runs in). Set it with --vars '{" ~ name ~ ": \"path/to/files\"}'"
+                ~ (" (make: EVENTS='path/to/files')" if name == 'chat_events_path' else "")
             ) }}
         {%- endif -%}
         {%- if name == 'chat_events_path' -%}
