@@ -59,6 +59,14 @@ def convert(source: str, out_dir: Path, *, overwrite: bool = False) -> list[Path
         missing = [c for c in REQUIRED_COLUMNS if c not in present]
         if missing:
             raise SystemExit(f"{file} lacks required column(s): {', '.join(missing)}")
+        # as the DuckDB build stops on it (DECISIONLOG D37): who sent a message decides rooms
+        if "sender_type" not in present:
+            [(messages,)] = relation.filter("lower(trim(event_type)) = 'message'").aggregate(
+                "count(*)").fetchall()
+            if messages:
+                raise SystemExit(f"{file} has {messages:,} message row(s) but no sender_type "
+                                 "column: who sent a message decides whether it opens a room "
+                                 "and keeps one open")
         columns = REQUIRED_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in present)
         relation.select(", ".join(f'"{c}"' for c in columns)).write_parquet(str(target))
         written.append(target)

@@ -233,6 +233,24 @@ def test_converting_a_file_with_an_extra_field_to_parquet_stops_naming_it(
     assert not list((tmp_path / "parquet").glob("*"))
 
 
+def test_converting_messages_without_sender_type_to_parquet_stops(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """For Spark as for DuckDB (D37): a file of room events may leave sender_type out, a file
+    with messages may not."""
+    monkeypatch.syspath_prepend(str(PROJECT_DIR / "scripts"))
+    from events_to_parquet import convert
+
+    header = "event_id,occurred_at,channel_id,customer_id,event_type\n"
+    rooms = tmp_path / "rooms.csv"
+    rooms.write_text(header + "e1,2026-10-01 10:00,@ch,u1,room_opened\n", encoding="utf-8")
+    assert [path.name for path in convert(str(rooms), tmp_path / "parquet")] == ["rooms.parquet"]
+    chat = tmp_path / "chat.csv"
+    chat.write_text(header + "e2,2026-10-01 10:01,@ch,u1,message\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"chat\.csv has 1 message row\(s\) but no sender_type"):
+        convert(str(chat), tmp_path / "parquet")
+
+
 def test_path_matching_no_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(DbtBuildError, match="No files match chat_events_path"):
         build_warehouse(tmp_path / "nothing_here" / "*.csv", tmp_path / "build")
