@@ -70,8 +70,17 @@ RECONCILIATION_QUERY = """
         case
             when is_invoice_date_in_window then 'yes'
             when not is_invoice_date_in_window then 'no'
-        end as is_invoice_date_in_window
+        end as is_invoice_date_in_window,
+        rejected_rows
     from marts.rpt_invoice_reconciliation
+    order by usage_month, channel_id
+"""
+
+# The months whose expected fee rejected input rows may have lowered (DECISIONLOG D39)
+REJECTED_WARNINGS_QUERY = """
+    select channel_id || ' ' || strftime(usage_month, '%Y-%m') || ': ' || warning
+    from marts.rpt_invoice_reconciliation
+    where rejected_rows > 0
     order by usage_month, channel_id
 """
 
@@ -217,6 +226,11 @@ def print_brief(connection: duckdb.DuckDBPyConnection, database: Path, width: in
         if dropped:
             notes.append(f"Left out to fit {width} columns: {', '.join(dropped)}.")
     statuses = connection.execute(RECONCILIATION_COUNTS_QUERY).fetchall()
+    warned = connection.execute(REJECTED_WARNINGS_QUERY).fetchall()
+    if warned:
+        notes.append(f"Warning: rejected input rows may have lowered the expected fee of"
+                     f" {len(warned)} month(s) (columns rejected_rows and warning of"
+                     " marts.rpt_invoice_reconciliation).")
     if statuses:
         counted = ", ".join(
             f"{count:,} {status}" + (f" ({not_due:,} not due yet)" if not_due else "")
@@ -282,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         reconciliation = connection.execute(RECONCILIATION_QUERY)
         reconciliation_headers = [d[0] for d in reconciliation.description]
         reconciliation_rows = reconciliation.fetchall()
+        rejected_warnings = [row[0] for row in
+                             connection.execute(REJECTED_WARNINGS_QUERY).fetchall()]
         audit = connection.execute(AUDIT_QUERY)
         audit_headers = [d[0] for d in audit.description]
         audit_rows = audit.fetchall()
@@ -297,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
           " (marts.rpt_invoice_reconciliation)\n")
     print(format_table(reconciliation_headers, reconciliation_rows)
           if reconciliation_rows else "(no months)")
+    for line in rejected_warnings:
+        # a line of its own per month, not a footnote: the expected fee may be too low
+        print(f"warning: {line}")
     print("\nEvery raw event row, by disposition (marts.fct_chat_event_audit)\n")
     print(format_table(audit_headers, audit_rows) if audit_rows else "(no rows)")
     if warning:

@@ -90,6 +90,9 @@ def test_make_run_prints_a_line_per_stage_and_the_fees_in_60_lines_of_100_column
     assert "Monthly 상담톡 fees (KRW)" in output
     assert re.search(r"^channel_id +usage_month +room_charges +fee_krw", output, re.M)
     assert re.search(r"^@bank_cs +2026-10 +24 +2,400 ", output, re.M)
+    # and the months whose expected fee the sample's rejected rows may have lowered (D39)
+    assert re.search(r"^Warning: rejected input rows may have lowered the expected fee of \d+"
+                     r" month\(s\)", output, re.M)
 
 
 @pytest.mark.dbt

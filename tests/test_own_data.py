@@ -5,6 +5,8 @@ that warn, invoices and teams of the warehouse's own, months closed once (DECISI
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ import duckdb
 import pytest
 
 from dbt_harness import (
+    PROJECT_DIR,
     DbtBuildError,
     build_warehouse,
     connect_warehouse,
@@ -105,6 +108,13 @@ def test_rejected_rows_end_the_build_with_a_warning_naming_reasons_files_and_ids
         ("@mine", "2025-10", "unparseable_occurred_at", 1),
         ("@mine", None, "unparseable_occurred_at", 1),
     ]
+    # `make fees` says it on a line of its own under the reconciliation
+    fees = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "show_fees.py"), "--database",
+         str(tmp_path / "warehouse.duckdb")], capture_output=True, text=True, check=True)
+    assert ("\nwarning: @mine 2025-10: 거부된 원본 행 3건이 이 달 예상 요금을 낮췄을 수 있습니다"
+            " (unknown_event_type 1, unparseable_occurred_at 2; marts.rpt_rejected_rows)\n"
+            in fees.stdout)
 
 
 def test_fail_on_rejected_rows_turns_the_warning_into_an_error(tmp_path: Path) -> None:
