@@ -260,13 +260,9 @@
 {% macro contract_events(path, quoted_path) -%}
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
-        {%- set reader = "read_parquet(" ~ quoted_path
-            ~ ", filename = '__source_file', union_by_name = true)" -%}
+        {%- set reader = chat_event_file_reader(quoted_path, true) -%}
     {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
-        {%- set reader = "read_csv(" ~ quoted_path
-            ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
-            ~ ", all_varchar = true"
-            ~ ", filename = '__source_file', union_by_name = true)" -%}
+        {%- set reader = chat_event_file_reader(quoted_path, false) -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "chat_events_path '" ~ path ~ "' must end in .csv, .csv.gz or .parquet "
@@ -294,6 +290,19 @@
         ~ reader ~ ' as events') }}
 {%- endmacro %}
 
+{#- DuckDB: the reader of chat event files (a quoted path or glob, or a list of them), each row
+    with its file's name as __source_file, the files united by column name. CSV: comma-separated
+    with a header, double quotes, every column as text, and no leading lines taken for a
+    preamble (skip = 0). -#}
+{% macro chat_event_file_reader(files, parquet) -%}
+    {%- if parquet -%}
+        {{ return("read_parquet(" ~ files ~ ", filename = '__source_file', union_by_name = true)") }}
+    {%- endif -%}
+    {{ return("read_csv(" ~ files
+        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
+        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)") }}
+{%- endmacro %}
+
 {#- DuckDB: a file without a sender_type column may not hold messages: who sent a message
     decides whether it opens a room (D32) and keeps one open (D8). Reads only such files. -#}
 {% macro check_messages_have_sender_type(headers, parquet) -%}
@@ -302,11 +311,7 @@
         {%- if 'sender_type' not in columns -%}{%- do lacking.append(file) -%}{%- endif -%}
     {%- endfor -%}
     {%- if not lacking -%}{{ return('') }}{%- endif -%}
-    {%- set files = "[" ~ sql_string_list(lacking) ~ "]" -%}
-    {%- set reader = ("read_parquet(" ~ files ~ ", filename = '__source_file', union_by_name = true)"
-        if parquet else "read_csv(" ~ files
-        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
-        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)") -%}
+    {%- set reader = chat_event_file_reader("[" ~ sql_string_list(lacking) ~ "]", parquet) -%}
     {%- set with_messages = run_query(
         "select __source_file, count(*) from " ~ reader
         ~ " where lower(trim(cast(event_type as varchar))) = 'message'"

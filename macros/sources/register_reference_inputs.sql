@@ -93,9 +93,8 @@
     {%- for column in columns -%}
         {%- do selected.append('cast(files."' ~ column ~ '" as varchar) as ' ~ column) -%}
     {%- endfor -%}
-    {{ return('select ' ~ selected | join(', ') ~ ' from read_csv(' ~ quoted_path
-        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
-        ~ ', all_varchar = true, union_by_name = true) as files') }}
+    {{ return('select ' ~ selected | join(', ') ~ ' from '
+        ~ chat_event_file_reader(quoted_path, false) ~ ' as files') }}
 {%- endmacro %}
 
 {% macro spark__reference_input_select(relation, var_name, kind, columns, path) -%}

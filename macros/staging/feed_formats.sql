@@ -63,9 +63,7 @@
 {%- endmacro %}
 
 {% macro room_export_events(path, quoted_path) -%}
-    {%- set reader = "read_csv(" ~ quoted_path
-        ~ ", header = true, skip = 0, delim = ',', quote = '\"', escape = '\"'"
-        ~ ", all_varchar = true, filename = '__source_file', union_by_name = true)" -%}
+    {%- set reader = chat_event_file_reader(quoted_path, false) -%}
     {#- each file as the contract's CSV files are checked (header, separator, encoding, line
         endings, field counts), against the export's columns -#}
     {%- do chat_event_file_errors(

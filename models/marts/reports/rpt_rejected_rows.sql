@@ -32,6 +32,19 @@ rejected as (
 
 ),
 
+-- the year and month a text that did not parse starts with: 2026/10/05 ... -> 2026, 10
+text_months as (
+
+    select
+        *,
+        {% set year_month = "'^([0-9]{4})[^0-9]{1,3}([0-9]{1,2})'" -%}
+        nullif(regexp_extract(occurred_at_text, {{ year_month }}, 1), '') as text_year,
+        regexp_extract(occurred_at_text, {{ year_month }}, 2) as text_month
+
+    from rejected
+
+),
+
 dated as (
 
     select
@@ -39,15 +52,10 @@ dated as (
         case
             when occurred_at is not null
                 then cast({{ dbt.date_trunc('month', billing_date('occurred_at')) }} as date)
-            else try_cast(
-                nullif(regexp_extract(occurred_at_text, '^([0-9]{4})[^0-9]{1,3}([0-9]{1,2})', 1), '')
-                || '-' || lpad(regexp_extract(occurred_at_text, '^([0-9]{4})[^0-9]{1,3}([0-9]{1,2})', 2), 2, '0')
-                || '-01'
-                as date
-            )
+            else try_cast(text_year || '-' || lpad(text_month, 2, '0') || '-01' as date)
         end as usage_month
 
-    from rejected
+    from text_months
 
 ),
 
