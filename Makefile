@@ -28,7 +28,7 @@ FIXTURE_INPUTS := tests/fixtures/reference
 # project's.
 FIXTURE_DBT_DIR := warehouse/test_fixtures_dbt
 
-.PHONY: help install install-dev install-spark install-metrics metrics run try try-usage build fees statement system-packages check-chromium test test-spark spark-build bench lint unit-dbt pytest clean
+.PHONY: help install install-dev install-spark install-metrics metrics run try try-usage build fees statement system-packages check-chromium test test-spark spark-build bench lint unit-dbt integration-tests pytest clean
 
 comma := ,
 # --vars for the files named on the command line: EVENTS (chat events, a path or glob, CSV or
@@ -53,6 +53,8 @@ help:
 	@echo "           dbt build (dbt's full output) on the sample data, or on your files"
 	@echo "make lint   sqlfluff and ruff"
 	@echo "make unit-dbt    dbt build (unit tests included) on the test fixtures, in its own warehouse file"
+	@echo "make integration-tests  the project as a dbt package: dbt deps + dbt build of the consumer"
+	@echo "                 project integration_tests/ on the test fixtures (docs/package.md)"
 	@echo "make pytest      pytest only (PYTEST_WORKERS=0 runs it in one process)"
 	@echo "make install     create .venv with the project's packages (the other targets do it when needed)"
 	@echo "make install-dev add the development tools (sqlfluff, pytest, ruff, selenium...) to .venv"
@@ -175,9 +177,12 @@ test: system-packages $(DEV_STAMP) $(SPARK_STAMP) $(METRICS_STAMP)
 	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint unit-dbt
 	@$(MAKE) --no-print-directory pytest
 
+# integration_tests/ is a project of its own (its package is installed by dbt deps): its SQL is
+# linted with plain Jinja.
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check scripts tests udfs
 	$(BIN)/sqlfluff lint --processes 2 models tests/integrity tests/input
+	$(BIN)/sqlfluff lint --templater jinja integration_tests/models integration_tests/tests
 
 # The whole project, unit tests included, on the expected-output fixtures (with the invoices and
 # teams the tests build them with), in a new fixture warehouse each time: the tables of an
@@ -187,6 +192,16 @@ unit-dbt: $(DEV_STAMP)
 	KAKAO_DUCKDB_PATH=$(FIXTURE_DB) KAKAO_PUBLISH_DIR=$(FIXTURE_PUBLISH_DIR) $(BIN)/dbt build \
 	    --target-path $(FIXTURE_DBT_DIR)/target --log-path $(FIXTURE_DBT_DIR)/logs \
 	    --vars '{chat_events_path: "$(FIXTURE_EVENTS)", invoices_path: "$(FIXTURE_INPUTS)/kakao_invoices.csv", consultant_teams_path: "$(FIXTURE_INPUTS)/consultant_teams.csv"}'
+
+# The project installed as a dbt package by the consumer project in integration_tests/ (its own
+# profile, the plugin lines of docs/package.md): dbt deps, then dbt build of the package's models,
+# seeds, data and unit tests and the consumer's own model and tests, on the test fixtures, in a
+# new warehouse each time. Its files stay in integration_tests/ (dbt_packages, target, logs,
+# warehouse with the published marts: git-ignored). make test runs the same build in a temporary folder
+# (tests/test_package.py).
+integration-tests: $(STAMP)
+	cd integration_tests && rm -rf warehouse && DBT_PROFILES_DIR=. ../$(BIN)/dbt deps \
+	    && DBT_PROFILES_DIR=. KAKAO_PUBLISH_DIR= ../$(BIN)/dbt build
 
 # One pytest worker per core (the tests build into their own temporary folders); a free worker
 # takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process. The ten
@@ -198,4 +213,6 @@ pytest: system-packages $(DEV_STAMP) $(SPARK_STAMP) $(METRICS_STAMP)
 # Not the warehouse (KAKAO_DUCKDB_PATH) or its published marts: closed months and fee adjustments
 # are history no build can recreate (DECISIONLOG D15). Delete them by hand to start over.
 clean:
-	rm -rf target logs .pytest_cache .hypothesis .ruff_cache build *.egg-info artifacts $(FIXTURE_DB) $(FIXTURE_DB).wal $(FIXTURE_PUBLISH_DIR) $(FIXTURE_DBT_DIR)
+	rm -rf target logs .pytest_cache .hypothesis .ruff_cache build *.egg-info artifacts $(FIXTURE_DB) $(FIXTURE_DB).wal $(FIXTURE_PUBLISH_DIR) $(FIXTURE_DBT_DIR) \
+	    integration_tests/dbt_packages integration_tests/target integration_tests/logs \
+	    integration_tests/warehouse integration_tests/package-lock.yml

@@ -71,11 +71,9 @@
     {%- if not execute or kakao_flag('close_months') -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set fees = kakao_model_relation('fct_monthly_fees') -%}
     {%- set fees = adapter.get_relation(
-        database=target.database,
-        schema=generate_schema_name('marts', none),
-        identifier='fct_monthly_fees',
-    ) -%}
+        database=fees.database, schema=fees.schema, identifier=fees.identifier) -%}
     {%- if fees is not none
         and run_query("select count(*) from " ~ fees ~ " where is_closed").rows[0][0] > 0 -%}
         {{ exceptions.raise_compiler_error(

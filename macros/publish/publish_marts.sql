@@ -74,10 +74,13 @@
         {{ return('') }}
     {%- endif -%}
 
+    {#- the schema of the marts as dbt named it: `marts`, in a project that installs this one
+        as a package too, unless it names another (docs/package.md) -#}
+    {%- set marts_schema = kakao_model_relation('fct_monthly_fees').schema -%}
     {%- set marts = [] -%}
     {%- for node in graph.nodes.values()
             | selectattr('resource_type', 'equalto', 'model')
-            | selectattr('schema', 'equalto', 'marts') -%}
+            | selectattr('schema', 'equalto', marts_schema) -%}
         {%- if node.config.enabled -%}
             {%- set relation = adapter.get_relation(
                 database=node.database, schema=node.schema, identifier=node.alias) -%}
@@ -95,8 +98,8 @@
         "select count(*) from duckdb_functions() where function_name = 'kakao_publish_commit'"
     ).columns[0].values()[0] -%}
     {%- if registered == 0 -%}
-        {{ log("Marts not published: the profile does not load the project's DuckDB functions "
-            ~ "(plugin kakao_udfs, see profiles.yml).", info=True) }}
+        {{ log("Marts not published: the profile does not load the project's DuckDB functions. "
+            ~ kakao_udfs_profile_advice(), info=True) }}
         {{ return('') }}
     {%- endif -%}
 
