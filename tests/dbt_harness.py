@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,38 @@ def run_dbt_cli(
             "dbt " + " ".join(args) + " failed:\n" + result.stdout[-4000:] + result.stderr[-4000:]
         )
     return result
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's sources (no venv, warehouse, build output or the package test
+    project, whose dbt_packages/ may link back here), for a test that changes a file of it."""
+    shutil.copytree(PROJECT_DIR, destination, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "warehouse", "target", "logs", "benchmarks", "build", "*.egg-info",
+        "artifacts", "__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache",
+        "integration_tests"))
+    return destination
+
+
+# The warehouse table the table-source tests load (var chat_events_relation), and its columns.
+EVENTS_TABLE = "raw.chat_events"
+
+
+def load_events_table(database: Path, events_csv: Path, loaded_at: str,
+                      relation: str = EVENTS_TABLE) -> int:
+    """Append a CSV file's rows to a table of the warehouse, as a loader does: every contract
+    column as text and `loaded_at` (timestamptz) set to `loaded_at` for the whole batch.
+    Creates the table on first use; returns the number of rows loaded."""
+    columns = ", ".join(f"{column} varchar" for column in (*CONTRACT_COLUMNS, *OPTIONAL_COLUMNS))
+    with connect_warehouse(database) as connection:
+        connection.execute(f"create schema if not exists {relation.split('.')[0]}")
+        connection.execute(
+            f"create table if not exists {relation} ({columns}, loaded_at timestamptz)")
+        before = connection.execute(f"select count(*) from {relation}").fetchone()[0]
+        connection.execute(
+            f"insert into {relation} by name select *, cast(? as timestamptz) as loaded_at"
+            " from read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"')",
+            [loaded_at, str(events_csv)])
+        return connection.execute(f"select count(*) from {relation}").fetchone()[0] - before
 
 
 def connect_warehouse(database: Path | None) -> duckdb.DuckDBPyConnection:

@@ -31,8 +31,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,20 +41,16 @@ from typing import Any
 import duckdb
 import pytest
 
-from dbt_harness import PROJECT_DIR, cli_environment, connect_warehouse
+from dbt_harness import (
+    EVENTS_TABLE,
+    PROJECT_DIR,
+    cli_environment,
+    copy_project,
+    load_events_table,
+)
+from warehouse_compare import SOURCE_COLUMNS, attached, shorten, table_differences
 
 pytestmark = pytest.mark.dbt
-
-# Columns a build fills with its own clock or invocation id: they differ between any two builds
-# of the same rows, so the comparisons leave them out (in every table that has them).
-BUILD_TIME_COLUMNS = frozenset({
-    "loaded_at", "first_seen_at", "processed_by", "validated_at", "computed_at", "closed_at",
-    "detected_at", "adjustment_id",
-})
-# Tables not compared, by the end of their name: a build's own work lists (the streams it
-# recomputes). The build log (schema build_log) is not compared either: it records the builds.
-UNCOMPARED_TABLE_SUFFIXES = ("streams_to_recompute",)
-COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 
 SAMPLE_EVENTS = PROJECT_DIR / "data" / "sample" / "chat_events.csv"
 DBT = Path(sys.executable).parent / "dbt"
@@ -131,6 +127,9 @@ class Workspace:
     folder."""
 
     root: Path
+    # True: the events are read from the warehouse table EVENTS_TABLE (var
+    # chat_events_relation), loaded batch by batch, instead of the landing folder's files.
+    table: bool = False
 
     @property
     def database(self) -> Path:
@@ -148,7 +147,9 @@ class Workspace:
         return [
             str(DBT), *args, "--project-dir", str(project_dir),
             "--target-path", str(self.root / target), "--log-path", str(self.root / "logs"),
-            "--vars", json.dumps({"chat_events_path": str(self.landing / "*.csv"), **VARS}),
+            "--vars", json.dumps({"chat_events_path": "", "chat_events_relation": EVENTS_TABLE,
+                                  **VARS} if self.table
+                                 else {"chat_events_path": str(self.landing / "*.csv"), **VARS}),
             "--log-format", "json", "--log-level-file", "none", "--no-write-json",
             "--no-use-colors",
         ]
@@ -286,12 +287,12 @@ class Build:
         """What failed, as dbt printed it (a test's FAIL line, a model's error), its summary
         line, and the last output that is not a log line (a traceback), shortened."""
         errors = [line["info"]["msg"] for line in self.lines if _is_error(line)]
-        shown = [_shorten(text) for text in errors[:limit]]
+        shown = [shorten(text) for text in errors[:limit]]
         if len(errors) > limit:
             shown.append(f"... and {len(errors) - limit} more")
         shown += [line["info"]["msg"] for line in self.lines
                   if line["info"]["name"] == "StatsLine"]
-        shown += [_shorten(text) for text in self.other_output[-3:]]
+        shown += [shorten(text) for text in self.other_output[-3:]]
         return "\n".join(f"    {text}" for text in shown)
 
     def describe(self) -> str:
@@ -304,11 +305,6 @@ def _is_error(line: dict[str, Any]) -> bool:
     return (info["level"] == "error" and bool(info["msg"].strip())
             and info["name"] != "RunResultFailure"
             and not re.match(r"\s*Got \d+ results?, configured to fail", info["msg"]))
-
-
-def _shorten(text: str, width: int = 240) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class _Signaller:
@@ -410,103 +406,6 @@ def require_success(build: Build, what: str) -> Build:
     assert build.succeeded, f"{what} failed ({build.describe()}):\n{build.problems()}"
     assert not build.reparsed(), f"{what}: {build.reparsed()}"
     return build
-
-
-# --- comparing warehouses ----------------------------------------------------------------------
-
-@contextmanager
-def attached(**databases: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One connection with warehouse files attached read-only, each under its keyword; closed
-    when done, so that the next build can open its file."""
-    connection = connect_warehouse(None)
-    try:
-        for alias, path in databases.items():
-            connection.execute(f"attach '{_sql_text(str(path))}' as {alias} (read_only)")
-        yield connection
-    finally:
-        connection.close()
-
-
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def compared_tables(connection: duckdb.DuckDBPyConnection, catalog: str
-                    ) -> dict[str, tuple[str, ...]]:
-    """Per table of the compared schemas (schema.table), its columns other than the build-time
-    ones, in their order; found in the database."""
-    rows = connection.execute(
-        "select tables.table_schema, tables.table_name, columns.column_name"
-        " from information_schema.tables as tables"
-        " inner join information_schema.columns as columns"
-        " using (table_catalog, table_schema, table_name)"
-        " where tables.table_catalog = ? and tables.table_type = 'BASE TABLE'"
-        " and list_contains(?, tables.table_schema)"
-        " order by tables.table_schema, tables.table_name, columns.ordinal_position",
-        [catalog, list(COMPARED_SCHEMAS)],
-    ).fetchall()
-    tables: dict[str, list[str]] = {}
-    for schema, table, column in rows:
-        if table.endswith(UNCOMPARED_TABLE_SUFFIXES):
-            continue
-        columns = tables.setdefault(f"{schema}.{table}", [])
-        if column not in BUILD_TIME_COLUMNS:
-            columns.append(column)
-    return {table: tuple(columns) for table, columns in tables.items()}
-
-
-def table_differences(reference: Path, built: Path, only: Sequence[str] = (),
-                      detailed: int = 2, examples: int = 3) -> list[str]:
-    """How the compared tables of `built` differ from `reference`, as multisets of rows (build
-    time columns aside): one line per table, with a few rows only on one side for the first
-    `detailed` tables; empty when they are equal. `only` limits the tables compared."""
-    differences: list[str] = []
-    with attached(reference=reference, built=built) as connection:
-        expected = compared_tables(connection, "reference")
-        actual = compared_tables(connection, "built")
-        for table in sorted(expected.keys() | actual.keys()):
-            if only and table not in only:
-                continue
-            if table not in actual or table not in expected:
-                where = "reference" if table in expected else "rebuilt warehouse"
-                differences.append(f"{table}: only in the {where}")
-                continue
-            if expected[table] != actual[table]:
-                differences.append(f"{table}: columns {actual[table]} instead of {expected[table]}")
-                continue
-            extra = _rows_only_in(connection, "built", "reference", table, expected[table])
-            missing = _rows_only_in(connection, "reference", "built", table, expected[table])
-            if extra or missing:
-                detail = ""
-                if len(differences) < detailed:
-                    detail = (_examples("only rebuilt", expected[table], extra, examples)
-                              + _examples("only reference", expected[table], missing, examples))
-                differences.append(f"{table}: {len(extra)} row(s) only in the rebuilt warehouse,"
-                                   f" {len(missing)} only in the reference{detail}")
-    return differences
-
-
-def _rows_only_in(connection: duckdb.DuckDBPyConnection, first: str, second: str, table: str,
-                  columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    selected = ", ".join(_quoted(column) for column in columns)
-    relation = ".".join(_quoted(part) for part in table.split("."))
-    return connection.execute(
-        f"select {selected} from {first}.{relation} except all"
-        f" select {selected} from {second}.{relation}"
-    ).fetchall()
-
-
-def _examples(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
-              examples: int) -> str:
-    return "".join(
-        f"\n      {title}: "
-        + _shorten(", ".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True)), 300)
-        for row in sorted(rows, key=repr)[:examples]
-    )
 
 
 # --- the builds every test starts from ---------------------------------------------------------
@@ -681,6 +580,79 @@ def test_an_ordinary_build_repairs_any_interrupted_build(billing_days: BillingDa
         f"only {interrupted} of {len(trials)} trials interrupted the build")
 
 
+# --- the same from a warehouse table ------------------------------------------------------------
+
+# When the loader loaded each day's rows into the table (its clock, UTC).
+BATCH_LOADED_AT = ("2026-11-02 01:00:00+00", "2026-11-16 01:00:00+00")
+# Where the table trials stop the build (groups of KILL_POINTS): the staging model, which reads
+# the table after its high-water mark (SIGKILL), validation and the on-run-end hooks. The models
+# after staging are the files' own, which the file trials cover.
+TABLE_KILL_GROUPS = (0, 1, 8)
+@pytest.fixture(scope="session")
+def table_billing_days(tmp_path_factory: pytest.TempPathFactory) -> BillingDays:
+    """billing_days from the table raw.chat_events (var chat_events_relation) instead of files:
+    day 1's rows loaded and built; day 2's rows loaded a day later (the saved day-1 warehouse
+    holds them, not yet built); built; then a --full-refresh (the reference)."""
+    root = tmp_path_factory.mktemp("table_interruptions")
+    workspace = Workspace(root / "workspace", table=True)
+    workspace.root.mkdir(parents=True)
+    day_one_rows, day_two_rows = split_sample_events(root / "arrivals", root / "arrivals")
+    load_events_table(workspace.database, day_one_rows, BATCH_LOADED_AT[0])
+    build = run_build(workspace)  # the first build parses the project: not checked
+    assert build.succeeded, f"day 1 failed ({build.describe()}):\n{build.problems()}"
+    load_events_table(workspace.database, day_two_rows, BATCH_LOADED_AT[1])
+    day_one = workspace.save(root / "day_1")
+    require_success(run_build(workspace), "day 1 + day 2")
+    uninterrupted = workspace.save(root / "uninterrupted")
+    require_success(run_build(workspace, "--full-refresh"), "the full refresh")
+    reference = workspace.save(root / "reference")
+    return BillingDays(workspace, day_one, uninterrupted, reference)
+
+
+def test_a_table_loaded_in_two_batches_bills_as_two_deliveries_of_files(
+    billing_days: BillingDays, table_billing_days: BillingDays,
+) -> None:
+    """The same rows, day 1 then day 2, from the table (read by load time) and from files: every
+    mart is the same, the closed October's fee adjustments and the late events they name
+    included; only the columns that name the source (and ids made with it) differ. The table's
+    incremental build also equals its --full-refresh, table for table."""
+    files, table = billing_days, table_billing_days
+    assert table_differences(table.database(table.reference),
+                             table.database(table.uninterrupted)) == []
+    assert table_differences(files.database(files.uninterrupted),
+                             table.database(table.uninterrupted),
+                             schemas=["marts"], ignored=SOURCE_COLUMNS) == []
+    with attached(from_table=table.database(table.uninterrupted)) as connection:
+        adjustments = connection.execute(
+            "select count(*) from from_table.marts.fct_fee_adjustments where reason = 'late_events'"
+        ).fetchone()
+    assert adjustments[0] >= 1, "day 2's late October rows made no fee adjustment"
+
+
+def test_a_table_source_build_interrupted_anywhere_then_an_ordinary_build(
+    table_billing_days: BillingDays,
+) -> None:
+    """Killed, interrupted or terminated in staging (which reads the table after its high-water
+    mark), in validation or in an on-run-end hook, a build of
+    the table's second batch leaves a warehouse that one ordinary build turns into the
+    reference, table for table."""
+    rng = random.Random(SEED)
+    trials = [
+        Trial(number, len(TABLE_KILL_GROUPS),
+              Kill(rng.choice(KILL_POINTS[group]), SIGNALS[(number - 1) % len(SIGNALS)],
+                   round(rng.uniform(0, MAX_DELAY_SECONDS), 3)))
+        for number, group in enumerate(TABLE_KILL_GROUPS, start=1)
+    ]
+    outcomes = [run_trial(table_billing_days, trial) for trial in trials]
+    failed = [outcome for outcome in outcomes if outcome.problems]
+    assert not failed, (
+        f"{len(failed)} of {len(trials)} trials (seed {SEED}) left a warehouse that ordinary"
+        " builds did not bring to the reference:\n"
+        + "\n".join(f"{outcome}\n" + "\n".join(f"  {problem}" for problem in outcome.problems)
+                    for outcome in failed))
+    assert sum(outcome.killed.interrupted for outcome in outcomes) * 2 > len(trials)
+
+
 def test_validation_alone_then_an_ordinary_build(billing_days: BillingDays) -> None:
     """`dbt build --select +int_chat_events__validated` on day 2 validates the day's rows and
     builds no mart; the next ordinary build must still bring every mart to the reference (the
@@ -761,7 +733,7 @@ def test_fee_adjustments_keep_their_late_events_after_a_kill(billing_days: Billi
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> str:
-    return "\n".join(f"    {_shorten(repr(row), 200)}" for row in rows) or "    (none)"
+    return "\n".join(f"    {shorten(repr(row), 200)}" for row in rows) or "    (none)"
 
 
 
@@ -830,9 +802,7 @@ def test_a_build_whose_data_tests_failed_then_an_ordinary_build(billing_days: Bi
     put right and the next ordinary build must bring every table to the reference."""
     days = billing_days
     project = tmp_path / "project_with_a_doubled_price"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "warehouse", "target", "logs", "benchmarks", "build", "*.egg-info",
-        "artifacts", "__pycache__", ".hypothesis", ".pytest_cache"))
+    copy_project(project)
     rate_card = project / "seeds" / "kakao_rate_card.csv"
     header, *prices = rate_card.read_text(encoding="utf-8").splitlines()
     rate_card.write_text("\n".join([header, *prices, prices[-1]]) + "\n", encoding="utf-8")

@@ -26,6 +26,7 @@ from dbt_harness import (
     PROJECT_DIR,
     DbtBuildError,
     cli_environment,
+    copy_project,
     dbt_command,
     run_dbt_cli,
     write_events_csv,
@@ -215,9 +216,7 @@ def test_a_mart_of_your_own_with_a_128_bit_sum_is_published_exactly(tmp_path: Pa
     """An analyst's model in schema marts whose plain sum() is a HUGEINT: DuckDB would write it
     to Parquet as a DOUBLE; it is published as DECIMAL(38,0), with the same values."""
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "warehouse", "target", "logs", "benchmarks", "build", "*.egg-info",
-        "artifacts", "__pycache__"))
+    copy_project(project)
     (project / "models" / "marts" / "rpt_my_fees.sql").write_text(
         "select channel_id, sum(room_charges) as charges, sum(fee_krw) as fee_krw\n"
         "from {{ ref('fct_monthly_fees') }}\ngroup by channel_id\n", encoding="utf-8")

@@ -42,14 +42,9 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- Run an insert into the build log and commit it (with anything the hook wrote before it:
-    dbt leaves a transaction open on the hooks' connection once it has listed a schema, and
-    rolls it back when the hooks end). -#}
+{#- Run an insert into the build log and commit it (with anything the hook wrote before it). -#}
 {% macro write_to_build_log(sql) -%}
-    {%- call statement('write_to_build_log', auto_begin=true) -%}
-        {{ sql }}
-    {%- endcall -%}
-    {%- do adapter.commit() -%}
+    {%- do run_and_commit(sql) -%}
 {%- endmacro %}
 
 {#- the insert of this build's row: its start (finished=false), or its end -#}

@@ -13,7 +13,10 @@
     dealers' feed formats (vars message_webhook_path, room_events_path; docs/input-formats.md).
 -#}
 {% macro register_chat_events() -%}
-    {{ return(adapter.dispatch('register_chat_events', 'kakao_consult_billing')()) }}
+    {%- set sql = adapter.dispatch('register_chat_events', 'kakao_consult_billing')() -%}
+    {#- committed here, so that `dbt source freshness` finds the views too -#}
+    {%- if execute -%}{%- do run_and_commit(sql) -%}{%- endif -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {% macro default__register_chat_events() -%}
@@ -89,11 +92,7 @@
         from duckdb_columns(): adapter.get_columns_in_relation, called in this hook, made the
         staging model's --full-refresh check (check_full_refresh_keeps_loaded_files) miss the
         loaded files no longer in the path. -#}
-    {%- set staged = api.Relation.create(
-        database=target.database,
-        schema=generate_schema_name('staging', none),
-        identifier='stg_kakao__chat_events',
-    ) -%}
+    {%- set staged = kakao_model_relation('stg_kakao__chat_events') -%}
     {%- set staged_columns = run_query(
         "select lower(column_name) from duckdb_columns() where database_name = '"
         ~ staged.database ~ "' and schema_name = '" ~ staged.schema
@@ -207,6 +206,9 @@
     {%- if not execute -%}
         {{ return('select 1') }}
     {%- endif -%}
+    {%- if chat_events_relation() -%}
+        {{ return(register_chat_events_relation()) }}
+    {%- endif -%}
     {%- set inputs = [] -%}
     {%- for name in ['chat_events_path', 'message_webhook_path', 'room_events_path'] -%}
         {%- set path = (kakao_var(name) or '') | string | trim -%}
@@ -247,7 +249,8 @@
     create or replace view kakao.chat_events as
     select
         events.*,
-        files.source_file_signature
+        files.source_file_signature,
+        cast(null as timestamp) as source_loaded_at
     from (
         {{ selects | join('\n        union all by name\n') }}
     ) as events
@@ -327,8 +330,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- DuckDB: what the files without an optional column lose, as one warning per column (D37). -#}
-{% macro warn_about_missing_optional_columns(headers) -%}
+{#- What the files (or the relation) without an optional column lose, as one warning per
+    column (D37). -#}
+{#- kind: what lacks the column ("chat_events_relation has"); default: the files, counted -#}
+{% macro warn_about_missing_optional_columns(headers, kind=none) -%}
     {%- set consequences = {
         'message_text': "`!종료` cannot be detected in their messages, so their rooms end only "
             ~ "by room_left, room_closed or expiry",
@@ -342,8 +347,9 @@
         {%- endfor -%}
         {%- if lacking -%}
             {%- do exceptions.warn(
-                '{:,}'.format(lacking | length) ~ " chat event file(s) have no " ~ column
-                ~ " column (" ~ lacking[:3] | join(', ') ~ (', ...' if lacking | length > 3 else '')
+                (kind if kind else '{:,}'.format(lacking | length) ~ " chat event file(s) have")
+                ~ " no " ~ column ~ " column (" ~ lacking[:3] | join(', ')
+                ~ (', ...' if lacking | length > 3 else '')
                 ~ "): " ~ consequence ~ "."
             ) -%}
         {%- endif -%}
@@ -358,6 +364,9 @@
     -#}
     {%- if not execute -%}
         {{ return('select 1') }}
+    {%- endif -%}
+    {%- if chat_events_relation() -%}
+        {{ return(register_chat_events_relation()) }}
     {%- endif -%}
     {%- for name in ['message_webhook_path', 'room_events_path'] -%}
         {%- if (kakao_var(name) or '') | string | trim -%}
@@ -401,6 +410,7 @@
         {%- endif %}
         {%- endfor %}
         {{ source_file }} as source_file,
-        {{ signature }} as source_file_signature
+        {{ signature }} as source_file_signature,
+        cast(null as timestamp) as source_loaded_at
     from {{ reader }}
 {%- endmacro %}

@@ -52,6 +52,7 @@
         } -%}
         {{ return(sample_files[var_name]
             if (var('chat_events_path') or '') | string | trim == sample_chat_events_path()
+                and not chat_events_relation()
             else '') }}
     {%- endif -%}
     {{ return(value | string | trim) }}

@@ -22,6 +22,9 @@
 {%- endmacro %}
 
 {% macro default__staging_config() -%}
+    {%- if chat_events_relation() -%}
+        {{ return({'materialized': 'incremental', 'incremental_strategy': 'append'}) }}
+    {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
@@ -33,11 +36,44 @@
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
 {%- endmacro %}
 
-{% macro chat_event_files_to_load() -%}
+{#-
+    The rows of the source an incremental build loads, as a condition on them. Files: those of
+    the files new or changed since (chat_event_files_to_load). A relation (var
+    chat_events_relation): the rows loaded after the newest load time staging holds, its
+    high-water mark; all of them when it holds none. Either way, rows staged from a source that
+    is no longer there (a file gone, files when the relation is read, another relation) stop the
+    build: dropping them takes a --full-refresh (D16).
+-#}
+{% macro chat_events_load_filter() -%}
     {%- if not execute -%}
-        {{ return([]) }}
+        {{ return('true') }}
     {%- endif -%}
-    {%- do require_columns(['source_file', 'source_file_signature']) -%}
+    {%- if not chat_events_relation() -%}
+        {%- set files = chat_event_files_to_load() -%}
+        {{ return('source_file in (' ~ sql_string_list(files) ~ ')' if files else 'false') }}
+    {%- endif -%}
+    {%- do require_columns(['source_file', 'source_file_signature', 'source_loaded_at']) -%}
+    {%- set staged = run_query(
+        "select source_file, cast(max(source_loaded_at) as " ~ dbt.type_string() ~ ") from "
+        ~ this ~ " group by source_file order by source_file"
+    ).rows -%}
+    {%- set gone = staged | map(attribute=0) | reject('equalto', chat_events_relation()) | list -%}
+    {%- if gone -%}
+        {{ exceptions.raise_compiler_error(
+            loaded_files_not_in_source(gone, 'are not in')
+            ~ ". Reading chat_events_relation instead of what earlier builds read takes "
+            ~ "`dbt build --full-refresh --vars '{chat_events_relation: ..., drop_missing_files: "
+            ~ "true}'` (closed months keep their fees; changes become fee adjustments), or a new "
+            ~ "warehouse."
+        ) }}
+    {%- endif -%}
+    {%- set loaded_through = staged | map(attribute=1) | reject('none') | first -%}
+    {{ return('true' if loaded_through is none
+        else "source_loaded_at > cast('" ~ loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{% macro chat_event_files_to_load() -%}
+    {%- do require_columns(['source_file', 'source_file_signature', 'source_loaded_at']) -%}
     {%- set compared = run_query(
         "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ ") "
         ~ "select coalesce(files.source_file, loaded.source_file) as source_file, "
@@ -100,10 +136,13 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- "N chat event file(s) loaded by earlier builds <are not in> chat_events_path '...': a, b" -#}
+{#- "N chat event file(s) loaded by earlier builds <are not in> chat_events_path '...': a, b"
+    (or "N source(s) ... chat_events_relation '...'" when the relation is read) -#}
 {% macro loaded_files_not_in_source(files, verb) -%}
-    {{ return(files | length ~ " chat event file(s) loaded by earlier builds " ~ verb
-        ~ " chat_events_path '" ~ kakao_var('chat_events_path') ~ "': "
+    {%- set read = ("chat_events_relation '" ~ chat_events_relation() if chat_events_relation()
+        else "chat_events_path '" ~ kakao_var('chat_events_path')) ~ "'" -%}
+    {{ return(files | length ~ (" chat event source(s)" if chat_events_relation()
+        else " chat event file(s)") ~ " loaded by earlier builds " ~ verb ~ " " ~ read ~ ": "
         ~ files[:5] | join(', ') ~ (' ...' if files | length > 5 else '')) }}
 {%- endmacro %}
 

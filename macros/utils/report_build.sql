@@ -181,20 +181,37 @@
     ) }}
 {%- endmacro %}
 
-{#- the files the failed data test found, and what to do -#}
+{#- the files (or a table's load times) the failed data test found, and what to do -#}
 {% macro loaded_rows_no_longer_in_source(node) -%}
-    {%- set files = run_query(node.compiled_code).rows if node.compiled_code else [] -%}
+    {%- set found = run_query(node.compiled_code).rows if node.compiled_code else [] -%}
     {%- set named = [] -%}
-    {%- for source_file, missing_rows in files[:5] -%}
-        {%- do named.append(source_file ~ ' (' ~ '{:,}'.format(missing_rows)
-            ~ (' row)' if missing_rows == 1 else ' rows)')) -%}
+    {%- for source_file, missing_rows, rows_not_read, first_missing in found[:5] -%}
+        {%- set counts = [] -%}
+        {%- if missing_rows -%}
+            {%- do counts.append('{:,}'.format(missing_rows)
+                ~ (' row' if missing_rows == 1 else ' rows')
+                ~ (' gone, first event id ' ~ first_missing if first_missing else '')) -%}
+        {%- endif -%}
+        {%- if rows_not_read -%}
+            {%- do counts.append('{:,}'.format(rows_not_read) ~ ' row(s) added after a build had '
+                ~ 'read that load time, not read') -%}
+        {%- endif -%}
+        {%- do named.append(source_file ~ ' (' ~ counts | join('; ') ~ ')') -%}
     {%- endfor -%}
+    {%- set source = ("chat_events_relation '" ~ chat_events_relation() ~ "'"
+        if chat_events_relation() else "chat_events_path") -%}
     {{ return(
-        files | length ~ ' chat event file(s) no longer hold rows that an earlier build loaded '
-        ~ '(edited in place or truncated)' ~ (': ' ~ named | join(', ') if named else '')
-        ~ (' ...' if files | length > 5 else '') ~ '. The files must only grow (DECISIONLOG '
-        ~ 'D16). To rebuild from them as they are now: `make build FULL_REFRESH=1` (or '
-        ~ '`dbt build --full-refresh`) with the same chat_events_path; closed months keep their '
+        found | length ~ (' load time(s) of the chat event table changed after a build read '
+            ~ 'them (rows deleted, or loaded with a load time already read)' if chat_events_relation()
+            else ' chat event file(s) no longer hold rows that an earlier build loaded '
+            ~ '(edited in place or truncated)')
+        ~ (': ' ~ named | join(', ') if named else '')
+        ~ (' ...' if found | length > 5 else '') ~ '. The '
+        ~ ('table must only grow' if chat_events_relation() else 'files must only grow')
+        ~ ' (DECISIONLOG D16). To rebuild from '
+        ~ ('it' if chat_events_relation() else 'them') ~ ' as ' ~ ('it is' if chat_events_relation()
+            else 'they are') ~ ' now: `make build FULL_REFRESH=1` (or '
+        ~ '`dbt build --full-refresh`) with the same ' ~ source ~ '; closed months keep their '
         ~ 'fees and any difference is recorded in fct_fee_adjustments.'
     ) }}
 {%- endmacro %}

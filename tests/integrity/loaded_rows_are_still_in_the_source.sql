@@ -1,7 +1,10 @@
--- Incremental builds assume the source only grows: files are added, never edited or removed.
--- Staging reloads a file whose size or modification time changed (DECISIONLOG D18); validation
--- keeps every raw row it ever loaded. Returns, per file, the rows an earlier build loaded that
--- the file no longer has (a file rewritten or truncated). Rebuild from the current files with
+-- Incremental builds assume the source only grows: files are added, never edited or removed;
+-- a table (var chat_events_relation) gets rows, never loses them. Staging reloads a file whose
+-- size or modification time changed (DECISIONLOG D18); validation keeps every raw row it ever
+-- loaded. Returns, per file, the rows an earlier build loaded that the file no longer has (a
+-- file rewritten or truncated); for a table, per load time, the rows deleted from it and the
+-- rows added to it with a load time an earlier build had already read past (which the high-water
+-- mark does not read), with the first missing event id. Rebuild from the source as it is with
 -- `dbt build --full-refresh`; closed months stay closed and differences become adjustments.
 -- (A file that is gone altogether stops the build in staging, with the same advice.)
 
@@ -27,13 +30,108 @@ validated_files as (
     from {{ ref('int_chat_events__validated') }}
     group by source_file
 
+),
+
+{% if chat_events_relation() %}
+
+staged_loads as (
+
+    select
+        source_loaded_at,
+        count(*) as staged_rows
+
+    from {{ ref('stg_kakao__chat_events') }}
+    where source_loaded_at is not null
+    group by source_loaded_at
+
+),
+
+source_loads as (
+
+    -- the table's rows as it is now, up to the newest load time staging read
+    select
+        source_loaded_at,
+        count(*) as source_rows
+
+    from {{ source('kakao', 'chat_events') }}
+    where source_loaded_at <= (select max(staged_loads.source_loaded_at) from staged_loads)
+    group by source_loaded_at
+
+),
+
+changed_loads as (
+
+    select
+        coalesce(staged_loads.source_loaded_at, source_loads.source_loaded_at) as source_loaded_at,
+        coalesce(staged_loads.staged_rows, 0) as staged_rows,
+        coalesce(source_loads.source_rows, 0) as source_rows
+
+    from staged_loads
+    full outer join source_loads
+        on staged_loads.source_loaded_at = source_loads.source_loaded_at
+    where coalesce(staged_loads.staged_rows, 0) != coalesce(source_loads.source_rows, 0)
+
+),
+
+first_missing as (
+
+    -- of the staged rows of those load times, the first event id the table no longer has
+    select
+        staged.source_loaded_at,
+        min(staged.event_id) as first_missing_event_id
+
+    from {{ ref('stg_kakao__chat_events') }} as staged
+    inner join changed_loads
+        on staged.source_loaded_at = changed_loads.source_loaded_at
+    where not exists (
+        select 1
+        from {{ source('kakao', 'chat_events') }} as still_there
+        where
+            still_there.source_loaded_at = staged.source_loaded_at
+            and {{ trim_whitespace('still_there.event_id') }} = staged.event_id
+    )
+    group by staged.source_loaded_at
+
+),
+
+{% endif %}
+
+shrunk_files as (
+
+    select
+        validated_files.source_file,
+        validated_files.validated_rows - coalesce(staged_files.staged_rows, 0) as rows_no_longer_in_source,
+        0 as rows_not_read,
+        cast(null as {{ dbt.type_string() }}) as first_missing_event_id
+
+    from validated_files
+    left join staged_files
+        on validated_files.source_file = staged_files.source_file
+    where validated_files.validated_rows > coalesce(staged_files.staged_rows, 0)
+
 )
 
-select
-    validated_files.source_file,
-    validated_files.validated_rows - coalesce(staged_files.staged_rows, 0) as rows_no_longer_in_source
+select * from shrunk_files
+{%- if chat_events_relation() %}
 
-from validated_files
-left join staged_files
-    on validated_files.source_file = staged_files.source_file
-where validated_files.validated_rows > coalesce(staged_files.staged_rows, 0)
+union all
+
+select
+    '{{ chat_events_relation() | replace("'", "''") }}, loaded '
+    || cast(changed_loads.source_loaded_at as {{ dbt.type_string() }}) as source_file,
+    case
+        when changed_loads.staged_rows > changed_loads.source_rows
+            then changed_loads.staged_rows - changed_loads.source_rows
+        else 0
+    end as rows_no_longer_in_source,
+    case
+        when changed_loads.source_rows > changed_loads.staged_rows
+            then changed_loads.source_rows - changed_loads.staged_rows
+        else 0
+    end as rows_not_read,
+    first_missing.first_missing_event_id
+
+from changed_loads
+left join first_missing
+    on changed_loads.source_loaded_at = first_missing.source_loaded_at
+{%- endif %}

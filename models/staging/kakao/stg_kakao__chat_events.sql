@@ -10,7 +10,10 @@
 -- The file listing is read by macro chat_event_files_to_load, before the model's SQL runs:
 -- depends_on: {{ source('kakao', 'chat_event_files') }}
 
-{%- set files_to_load = chat_event_files_to_load() if is_incremental() else none %}
+-- A table source (var chat_events_relation) is read by load time instead: an incremental build
+-- loads the rows loaded after the newest `source_loaded_at` it holds (its high-water mark), and
+-- a row's load time is part of its identity (the same row loaded twice is two raw rows).
+{%- set load_filter = chat_events_load_filter() if is_incremental() else none %}
 {%- if not is_incremental() %}{% do check_full_refresh_keeps_loaded_files() %}{% endif %}
 
 with
@@ -18,8 +21,8 @@ with
 source as (
 
     select * from {{ source('kakao', 'chat_events') }}
-    {%- if files_to_load is not none %}
-    where {% if files_to_load %}source_file in ({{ sql_string_list(files_to_load) }}){% else %}false{% endif %}
+    {%- if load_filter is not none %}
+    where {{ load_filter }}
     {%- endif %}
 
 ),
@@ -31,7 +34,7 @@ fingerprinted as (
         {{ surrogate_key([
             'source_file', 'event_id', 'occurred_at', 'channel_id', 'customer_id', 'event_type',
             'sender_type', 'consultant_id', 'entry_point', 'message_text', 'end_reason', 'session_id',
-        ]) }} as raw_row_hash
+        ] + (['source_loaded_at'] if chat_events_relation() else [])) }} as raw_row_hash
 
     from source
 
@@ -56,6 +59,7 @@ normalized as (
         raw_row_id,
         source_file,
         source_file_signature,
+        source_loaded_at,
         {{ trim_whitespace('event_id') }} as event_id,
         {{ trim_whitespace('occurred_at') }} as occurred_at_text,
         {{ trim_whitespace('channel_id') }} as channel_id,
@@ -108,6 +112,7 @@ final as (
         parsed.content_fingerprint,
         {{ chat_event_rejection_reason('parsed') }} as rejection_reason,
         parsed.source_file_signature,
+        parsed.source_loaded_at,
         {{ build_started_at() }} as loaded_at
 
     from parsed
