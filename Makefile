@@ -204,11 +204,11 @@ integration-tests: $(STAMP)
 	    && DBT_PROFILES_DIR=. KAKAO_PUBLISH_DIR= ../$(BIN)/dbt build
 
 # One pytest worker per core (the tests build into their own temporary folders); a free worker
-# takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process. The ten
+# takes over queued tests from a busy one. PYTEST_WORKERS=0 runs them in this process. The 25
 # slowest tests are listed before the summary: where the suite's time goes.
 PYTEST_WORKERS ?= auto
 pytest: system-packages $(DEV_STAMP) $(SPARK_STAMP) $(METRICS_STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=25
 
 # Not the warehouse (KAKAO_DUCKDB_PATH) or its published marts: closed months and fee adjustments
 # are history no build can recreate (DECISIONLOG D15). Delete them by hand to start over.
