@@ -95,6 +95,30 @@ def test_late_event_in_closed_month_becomes_an_adjustment(landing: Path, tmp_pat
         assert len(adjustments(connection)) == 1
 
 
+def test_an_event_delivered_again_unchanged_is_not_named_as_a_late_event(
+    landing: Path, tmp_path: Path,
+) -> None:
+    """A late file with a new April room, and three files that deliver April's first room again,
+    unchanged: the adjustment names only the new room's events. Which copy of a re-delivered
+    event is billed is a tie broken by the raw row's id (D6), which three copies make likely to
+    fall on a later one; the event was known when April's figures were recorded either way."""
+    work = tmp_path / "build"
+    closed = {"closed_through_month": "2026-04"}
+    build_warehouse(landing / "*.csv", work, vars=closed)
+    write_events_csv(room("apr_late", "2026-04-20T10:00:00+09:00", "c"), landing / "late.csv")
+    for copy in ("again_1", "again_2", "again_3"):
+        write_events_csv(room("apr_1", "2026-04-10T10:00:00+09:00", "a"),
+                         landing / f"{copy}.csv")
+    with connect_warehouse(build_warehouse(landing / "*.csv", work, vars=closed)) as connection:
+        assert adjustments(connection) == [
+            ("2026-04", 1, 100, 10, 110, "late_events", "apr_late,apr_late_bye"),
+        ]
+        billed_copies = connection.execute(
+            "select source_file from marts.fct_chat_event_audit"
+            " where event_id = 'apr_1' and disposition = 'billed'").fetchall()
+    assert len(billed_copies) == 1
+
+
 def test_full_refresh_keeps_closed_months_and_adjustments(landing: Path, tmp_path: Path) -> None:
     work = tmp_path / "build"
     closed = {"closed_through_month": "2026-04"}

@@ -184,7 +184,9 @@ changed_months as (
 late_events as (
 
     -- the events of those months first seen after their figures were last recorded (the
-    -- first filter, on the earliest of those times, keeps the join to the few recent rows)
+    -- first filter, on the earliest of those times, keeps the join to the few recent rows);
+    -- not an event delivered again unchanged: which of its identical copies is kept is a tie
+    -- (D6), and whichever it is, the event was known when the figures were recorded
     select
         changed_months.channel_id,
         changed_months.usage_month,
@@ -201,6 +203,16 @@ late_events as (
     where
         seen.first_seen_at > (select min(earliest.recorded_at) from changed_months as earliest)
         and seen.first_seen_at > changed_months.recorded_at
+        and not exists (
+            select 1
+            from {{ ref('int_chat_events__first_seen') }} as earlier
+            inner join {{ ref('int_chat_events__validated') }} as copied
+                on earlier.raw_row_id = copied.raw_row_id
+            where
+                earlier.event_id = seen.event_id
+                and earlier.first_seen_at <= changed_months.recorded_at
+                and not copied.event_id_conflict
+        )
 
 ),
 
