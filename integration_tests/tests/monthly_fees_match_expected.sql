@@ -55,40 +55,23 @@ unexpected as (
     except all
     select * from expected
 
+),
+
+differences as (
+
+    select
+        'expected but missing' as difference,
+        missing.*
+    from missing
+
+    union all
+
+    select
+        'built but not expected' as difference,
+        unexpected.*
+    from unexpected
+
 )
 
-select
-    'expected but missing' as difference,
-    channel_id,
-    usage_month,
-    room_charges,
-    opened_charges,
-    rollover_charges,
-    unit_price_krw,
-    fee_krw,
-    vat_krw,
-    total_krw,
-    billing_month,
-    invoice_window_start,
-    invoice_window_end
-
-from missing
-
-union all
-
-select
-    'built but not expected' as difference,
-    channel_id,
-    usage_month,
-    room_charges,
-    opened_charges,
-    rollover_charges,
-    unit_price_krw,
-    fee_krw,
-    vat_krw,
-    total_krw,
-    billing_month,
-    invoice_window_start,
-    invoice_window_end
-
-from unexpected
+-- the columns of `built` and `expected`, listed above, after the kind of difference
+select * from differences  -- noqa: AM04

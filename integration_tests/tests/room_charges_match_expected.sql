@@ -50,32 +50,23 @@ unexpected as (
     except all
     select * from expected
 
+),
+
+differences as (
+
+    select
+        'expected but missing' as difference,
+        missing.*
+    from missing
+
+    union all
+
+    select
+        'built but not expected' as difference,
+        unexpected.*
+    from unexpected
+
 )
 
-select
-    'expected but missing' as difference,
-    channel_id,
-    customer_id,
-    opened_event_id,
-    billing_date,
-    usage_month,
-    charge_reason,
-    unit_price_krw,
-    active_consultant_ids
-
-from missing
-
-union all
-
-select
-    'built but not expected' as difference,
-    channel_id,
-    customer_id,
-    opened_event_id,
-    billing_date,
-    usage_month,
-    charge_reason,
-    unit_price_krw,
-    active_consultant_ids
-
-from unexpected
+-- the columns of `built` and `expected`, listed above, after the kind of difference
+select * from differences  -- noqa: AM04
