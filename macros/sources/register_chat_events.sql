@@ -11,6 +11,10 @@
     Fails early, with a message a person can act on, when no file matches the path, the
     extension is not CSV or Parquet, or a contract column is missing. On DuckDB also the
     dealers' feed formats (vars message_webhook_path, room_events_path; docs/input-formats.md).
+
+    With var `chat_events_relation`, both views are over that warehouse table instead
+    (register_chat_events_relation.sql). The views are committed at once, so that `dbt source
+    freshness`, which commits nothing of its hooks, finds them too.
 -#}
 {% macro register_chat_events() -%}
     {%- set sql = adapter.dispatch('register_chat_events', 'kakao_consult_billing')() -%}
@@ -331,8 +335,8 @@
 {%- endmacro %}
 
 {#- What the files (or the relation) without an optional column lose, as one warning per
-    column (D37). -#}
-{#- kind: what lacks the column ("chat_events_relation has"); default: the files, counted -#}
+    column (D37). kind: what lacks the column ("chat_events_relation has"); default: the files,
+    counted. -#}
 {% macro warn_about_missing_optional_columns(headers, kind=none) -%}
     {%- set consequences = {
         'message_text': "`!종료` cannot be detected in their messages, so their rooms end only "
