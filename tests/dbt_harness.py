@@ -19,6 +19,8 @@ from dbt.contracts.graph.manifest import Manifest
 from reference_billing import CONTRACT_COLUMNS, OPTIONAL_COLUMNS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The sample's chat events (what `make run` builds), for the tests that split them in arrivals.
+SAMPLE_EVENTS = PROJECT_DIR / "data" / "sample" / "chat_events.csv"
 # The invoices and teams the expected-output fixtures are built with (vars invoices_path,
 # consultant_teams_path): copies of the sample's, whose channels the fixtures do not have.
 FIXTURE_INPUTS = {

@@ -44,6 +44,7 @@ import pytest
 from dbt_harness import (
     EVENTS_TABLE,
     PROJECT_DIR,
+    SAMPLE_EVENTS,
     cli_environment,
     copy_project,
     load_events_table,
@@ -52,7 +53,6 @@ from warehouse_compare import SOURCE_COLUMNS, attached, shorten, table_differenc
 
 pytestmark = pytest.mark.dbt
 
-SAMPLE_EVENTS = PROJECT_DIR / "data" / "sample" / "chat_events.csv"
 DBT = Path(sys.executable).parent / "dbt"
 # October is closed after day 1: its late events in day 2 become fee adjustments.
 VARS = {"closed_through_month": "2026-10"}

@@ -17,7 +17,7 @@ import pytest
 
 from dbt_harness import (
     EVENTS_TABLE,
-    PROJECT_DIR,
+    SAMPLE_EVENTS,
     DbtBuildError,
     cli_environment,
     connect_warehouse,
@@ -30,7 +30,6 @@ from warehouse_compare import SOURCE_COLUMNS, table_differences
 
 pytestmark = pytest.mark.dbt
 
-SAMPLE_EVENTS = PROJECT_DIR / "data" / "sample" / "chat_events.csv"
 TABLE_VARS = {"chat_events_path": "", "chat_events_relation": EVENTS_TABLE,
               # a throwaway warehouse: every month stays open, so the two builds and the one-shot
               # build bill the same months the same way (closed months: test_interruptions.py)
