@@ -39,39 +39,7 @@ expected as (
         invoice_window_end
     from {{ ref('monthly_fees_activity') }}
 
-),
-
-missing as (
-
-    select * from expected
-    except all
-    select * from built
-
-),
-
-unexpected as (
-
-    select * from built
-    except all
-    select * from expected
-
-),
-
-differences as (
-
-    select
-        'expected but missing' as difference,
-        missing.*
-    from missing
-
-    union all
-
-    select
-        'built but not expected' as difference,
-        unexpected.*
-    from unexpected
-
 )
 
--- the columns of `built` and `expected`, listed above, after the kind of difference
-select * from differences  -- noqa: AM04
+-- every row of one side that the other lacks, after the kind of difference
+{{ rows_differing('built', 'expected') }}

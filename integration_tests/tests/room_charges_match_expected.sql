@@ -34,39 +34,7 @@ expected as (
         coalesce(active_consultant_ids, '') as active_consultant_ids
     from {{ ref('room_charges_activity') }}
 
-),
-
-missing as (
-
-    select * from expected
-    except all
-    select * from built
-
-),
-
-unexpected as (
-
-    select * from built
-    except all
-    select * from expected
-
-),
-
-differences as (
-
-    select
-        'expected but missing' as difference,
-        missing.*
-    from missing
-
-    union all
-
-    select
-        'built but not expected' as difference,
-        unexpected.*
-    from unexpected
-
 )
 
--- the columns of `built` and `expected`, listed above, after the kind of difference
-select * from differences  -- noqa: AM04
+-- every row of one side that the other lacks, after the kind of difference
+{{ rows_differing('built', 'expected') }}
