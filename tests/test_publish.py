@@ -97,7 +97,8 @@ def leftovers(published: Path) -> list[str]:
 def mart_tables(database: Path) -> list[str]:
     with duckdb.connect(str(database), read_only=True) as connection:
         return [name for (name,) in connection.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+            " order by 1"
         ).fetchall()]
 
 

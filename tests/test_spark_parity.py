@@ -1,11 +1,12 @@
 """Spark gives the same marts as DuckDB, row for row, on the same Parquet files.
 
 Each test runs the real `dbt build --target spark` (local pyspark session, its own metastore and
-table directory) in a subprocess, reads the Spark tables' Parquet files, and compares every mart
-with a DuckDB build of the same files. One policy is built in two deliveries, so Spark's
-incremental path (overwriting stream buckets) is compared too, with the second delivery first
-validated by a build of part of the project, whose work the next build finishes. The other
-reads the same rows on Spark from a metastore table (var chat_events_relation).
+table directory) in a subprocess, reads the Spark tables' Parquet files (a view's rows as Spark
+computes them), and compares every mart with a DuckDB build of the same files. One policy is
+built in two deliveries, so Spark's incremental path (overwriting stream buckets) is compared
+too, with the second delivery first validated by a build of part of the project, whose work the
+next build finishes. The other reads the same rows on Spark from a metastore table (var
+chat_events_relation).
 """
 
 from __future__ import annotations
@@ -111,12 +112,15 @@ def rows(connection: duckdb.DuckDBPyConnection, relation: str,
 
 def spark_marts(work: Path, ignored: frozenset[str] = frozenset()
                 ) -> dict[str, dict[str, list[tuple]]]:
-    """Read the Spark build's mart tables straight from their Parquet files."""
+    """Read the Spark build's mart tables straight from their Parquet files (a view's from
+    write_spark_views')."""
     connection = duckdb.connect()
     connection.execute("set TimeZone = 'UTC'")
     marts = {}
     for mart in MARTS:
         folder = work / "spark" / "tables" / "marts.db" / mart
+        if not folder.is_dir():  # a view: its rows as write_spark_views wrote them
+            folder = work / "views" / mart
         files = list(folder.rglob("*.parquet"))
         if not files:
             marts[mart] = {"columns": "no files", "rows": []}
@@ -163,24 +167,44 @@ def load_batch(csv_files: list[Path], location: Path, loaded_at: str) -> None:
         f" all_varchar = true, union_by_name = true)) to '{batch}'")
 
 
-def create_spark_table(work: Path, location: Path) -> None:
-    """The metastore table EVENTS_TABLE over the Parquet files in `location` (as a loader's
-    external table on Databricks), in the run's own metastore: new files in the folder are new
-    rows for the next build."""
+def run_in_spark(work: Path, statements: str) -> None:
+    """Python `statements` with `spark`, a session on the run's own metastore and tables, in a
+    subprocess (the embedded metastore admits one process at a time)."""
     script = (
         "from pyspark.sql import SparkSession\n"
         "spark = (SparkSession.builder.master('local[1]').enableHiveSupport()"
         f".config('spark.sql.warehouse.dir', {str(work / 'spark' / 'tables')!r})"
         ".config('spark.driver.extraJavaOptions',"
         f" {'-Dderby.system.home=' + str(work / 'spark' / 'metastore')!r})"
+        ".config('spark.sql.session.timeZone', 'UTC')"
         ".config('spark.ui.enabled', 'false').getOrCreate())\n"
-        f"spark.sql('create database if not exists {EVENTS_TABLE.split('.')[0]}')\n"
-        f"spark.sql(\"create table {EVENTS_TABLE} using parquet location '{location}'\")\n"
+        f"{statements}"
         "spark.stop()\n"
     )
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-c", script], cwd=work, env=spark_environment(work),
                    check=True, capture_output=True)
+
+
+def create_spark_table(work: Path, location: Path) -> None:
+    """The metastore table EVENTS_TABLE over the Parquet files in `location` (as a loader's
+    external table on Databricks), in the run's own metastore: new files in the folder are new
+    rows for the next build."""
+    run_in_spark(work, (
+        f"spark.sql('create database if not exists {EVENTS_TABLE.split('.')[0]}')\n"
+        f"spark.sql(\"create table {EVENTS_TABLE} using parquet location '{location}'\")\n"
+    ))
+
+
+def write_spark_views(work: Path) -> None:
+    """The marts that are views on Spark (they store no files), each computed by Spark and
+    written as Parquet under work/views/<mart>, for spark_marts."""
+    (work / "views").mkdir(parents=True, exist_ok=True)
+    run_in_spark(work, (
+        f"for mart in {MARTS!r}:\n"
+        "    if spark.sql(f\"show views in marts like '{mart}'\").count():\n"
+        f"        spark.table('marts.' + mart).write.parquet({f'{work}/views/'!r} + mart)\n"
+    ))
 
 
 @pytest.mark.parametrize("policy", ["activity", "open"])
@@ -231,6 +255,7 @@ def test_spark_marts_equal_duckdb_marts(policy: str, tmp_path: Path) -> None:
                   if policy == "activity" else ["--exclude-resource-type", "test"])
     run_spark(["build", "--exclude-resource-type", "unit_test", *skip_tests], spark_dir,
               spark_events, spark_vars)
+    write_spark_views(spark_dir)
 
     # from the table, the columns that name the source (and ids made with them) differ
     ignored = SOURCE_COLUMNS if policy == "open" else frozenset()

@@ -1,18 +1,16 @@
 {#-
-    The event-level models (int_chat_events__assigned_to_rooms, fct_chat_event_audit) and
-    int_chat_rooms__lifecycle recompute the streams in int_chat_events__streams_to_recompute
-    from the room open at each stream's earliest change (DECISIONLOG D27).
+    int_chat_events__assigned_to_rooms and int_chat_rooms__lifecycle recompute the streams in
+    int_chat_events__streams_to_recompute from the room open at each stream's earliest change
+    (DECISIONLOG D27).
 
-    events_to_recompute(relation, pending_rows=false, rewritten_only=false, or_rooms=none): the
-        select of the rows to recompute from `relation` (with stream_id, occurred_at and
-        event_id). DuckDB: the events of those streams from the room_opened named by
-        events_from_at / events_from_event_id on (all of the stream where none is named) or,
-        with rewritten_only, from rewrite_from_at on (what room assignment and the audit write
-        again); with pending_rows (the audit, on int_chat_events__validated) also every raw row
-        validated since the last complete build, rejected rows included; with or_rooms (a
-        relation with stream_id, opened_at, opened_event_id and stream_bucket: lifecycle's
-        rooms whose end the data's clock changed, each the last room of a stream not to
-        recompute) also the events from those rooms' room_opened on. Spark: every row of
+    events_to_recompute(relation, rewritten_only=false, or_rooms=none): the select of the rows
+        to recompute from `relation` (with stream_id, occurred_at and event_id). DuckDB: the
+        events of those streams from the room_opened named by events_from_at /
+        events_from_event_id on (all of the stream where none is named) or, with
+        rewritten_only, from rewrite_from_at on (what room assignment writes again); with
+        or_rooms (a relation with stream_id, opened_at, opened_event_id and stream_bucket:
+        lifecycle's rooms whose end the data's clock changed, each the last room of a stream
+        not to recompute) also the events from those rooms' room_opened on. Spark: every row of
         the stream buckets holding those streams (or rooms). Every row on a full build.
     at_or_after_room_opened(occurred_at, event_id): whether an event (or a room, by its
         room_opened) comes at or after that room_opened (alias `streams`), in the order
@@ -22,7 +20,7 @@
     delete_stream_rooms_to_recompute(): pre-hook of int_chat_rooms__lifecycle: the rooms from
         that room_opened on (rooms that no longer exist included).
 -#}
-{% macro events_to_recompute(relation, pending_rows=false, rewritten_only=false, or_rooms=none) -%}
+{% macro events_to_recompute(relation, rewritten_only=false, or_rooms=none) -%}
     {%- set streams_to_recompute = ref('int_chat_events__streams_to_recompute') -%}
     {%- if not is_incremental() -%}
         select * from {{ relation }}
@@ -57,23 +55,15 @@
         {#- a join, not a correlated exists: DuckDB runs this one as a hash join on stream_id -#}
         select events.*
         from {{ relation }} as events
-        {{ 'left' if pending_rows else 'inner' }} join {{ starts }} as streams
+        inner join {{ starts }} as streams
             on events.stream_id = streams.stream_id
         where
-            {% if pending_rows -%}
-            events.validated_at > {{ last_complete_build_started_at() }} or
-            {% endif -%}
-            (
-                streams.stream_id is not null
-                and
-                {%- if rewritten_only %}
-                (
-                    events.occurred_at >= streams.rewrite_from_at
-                    or (streams.rewrite_from_at is null and {{ from_room_opened }})
-                )
-                {%- else %} {{ from_room_opened }}
-                {%- endif %}
-            )
+            {%- if rewritten_only %}
+            events.occurred_at >= streams.rewrite_from_at
+            or (streams.rewrite_from_at is null and {{ from_room_opened }})
+            {%- else %}
+            {{ from_room_opened }}
+            {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,12 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        **stream_incremental_config(duckdb_strategy='delete+insert', unique_key='raw_row_id')
-    )
-}}
+{#- a table when customer ids are pseudonymised: the keyed hash needs the key, which a reader
+    of the view would not have -#}
+{{ config(materialized='table' if kakao_flag('pseudonymize_customer_ids') else 'view') }}
 
--- depends_on: {{ ref('int_chat_events__streams_to_recompute') }}
--- depends_on: {{ ref('stg_build_log__builds') }}
 -- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
 --   billed   / room_activity            a room_opened or message inside a room (on a charged day);
 --   billed   / opened_by_customer_message  a customer message that opened a room (D32);
@@ -16,22 +11,22 @@
 --   unbilled / outside_room_anomaly     a consultant or system message while no room was open,
 --                                       which the platform would not have delivered (D32);
 --   rejected / <reason>         not accepted (missing field, bad value, duplicate event_id).
--- Incremental: rewrites the raw rows validated since the last complete build (rejected ones
--- included) and the events int_chat_events__assigned_to_rooms rewrote (from each stream's
--- rewrite_from_at on, DECISIONLOG D27), one row per raw row, replacing the rows it held for them
--- by raw_row_id; on Spark, whole stream buckets.
+-- A view (D43): each raw row is stored once in int_chat_events__validated and placed in
+-- int_chat_events__assigned_to_rooms; the dispositions are computed from the two when read, so
+-- a build writes no third copy of the raw rows and the audit can never lag behind them. With
+-- var pseudonymize_customer_ids it is a table rebuilt by each build instead.
 
 with
 
 raw_rows as (
 
-    {{ events_to_recompute(ref('int_chat_events__validated'), pending_rows=true, rewritten_only=true) }}
+    select * from {{ ref('int_chat_events__validated') }}
 
 ),
 
 placed as (
 
-    {{ events_to_recompute(ref('int_chat_events__assigned_to_rooms'), rewritten_only=true) }}
+    select * from {{ ref('int_chat_events__assigned_to_rooms') }}
 
 ),
 

@@ -1,5 +1,10 @@
 -- Conservation: every raw row of the source appears in the audit model exactly once, with a
--- disposition. Returns a row when the counts differ.
+-- disposition. One pass over the audit (a view over the validated rows and their placement)
+-- checks what column tests would check in one pass each: the row ids are present and unique,
+-- and every row has a disposition of the three, a reason and a conflict flag. The counts of
+-- the layers under it balance too: staging holds the source's rows, and every accepted row is
+-- placed (the rooms' table holds one row per accepted row, none other). The audit's ids being
+-- unique, so are those of the layers it joins. Returns a row when anything differs.
 
 with
 
@@ -9,26 +14,53 @@ raw_rows as (
 
 ),
 
+staged as (
+
+    select count(*) as row_count from {{ ref('stg_kakao__chat_events') }}
+
+),
+
+placed as (
+
+    select count(*) as row_count from {{ ref('int_chat_events__assigned_to_rooms') }}
+
+),
+
 audited as (
 
     select
         count(*) as row_count,
+        count(raw_row_id) as with_row_id,
         count(distinct raw_row_id) as distinct_row_ids,
-        count(disposition) as with_disposition
+        count(case when disposition in ('billed', 'unbilled', 'rejected') then 1 end)
+            as with_disposition,
+        count(disposition_reason) as with_reason,
+        count(event_id_conflict) as with_conflict_flag,
+        count(case when disposition != 'rejected' then 1 end) as accepted_rows,
+        count(case when disposition != 'rejected' and billing_date is not null then 1 end)
+            as accepted_rows_placed
 
     from {{ ref('fct_chat_event_audit') }}
 
 )
 
 select
+    audited.*,
     raw_rows.row_count as raw_row_count,
-    audited.row_count as audited_row_count,
-    audited.distinct_row_ids,
-    audited.with_disposition
+    staged.row_count as staged_row_count,
+    placed.row_count as placed_row_count
 
 from raw_rows
+cross join staged
+cross join placed
 cross join audited
 where
-    raw_rows.row_count != audited.row_count
+    raw_rows.row_count != staged.row_count
+    or raw_rows.row_count != audited.row_count
+    or audited.with_row_id != audited.row_count
     or audited.distinct_row_ids != audited.row_count
     or audited.with_disposition != audited.row_count
+    or audited.with_reason != audited.row_count
+    or audited.with_conflict_flag != audited.row_count
+    or audited.accepted_rows_placed != audited.accepted_rows
+    or placed.row_count != audited.accepted_rows

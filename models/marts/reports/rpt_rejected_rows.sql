@@ -1,5 +1,5 @@
 -- The raw rows rejected for a reason that may lower a bill, per channel, usage month and reason
--- (DECISIONLOG D39): every rejected row of fct_chat_event_audit except exact re-deliveries (a
+-- (DECISIONLOG D39): every rejected row of the audit except exact re-deliveries (a
 -- duplicate_event_id whose rows agree in content, event_id_conflict false). Such a row is not
 -- billed, so a month with any may be billed for less than Kakao charges. channel_id is null
 -- when the row had none; usage_month is the billing month of its time, or, when the time did
@@ -9,9 +9,11 @@
 
 with
 
-audit as (
+validated as (
 
-    select * from {{ ref('fct_chat_event_audit') }}
+    -- the audit's rejected rows are these (a rejected row is never placed in a room): read here
+    -- without the audit's join of every row with its placement
+    select * from {{ ref('int_chat_events__validated') }}
 
 ),
 
@@ -19,16 +21,16 @@ rejected as (
 
     select
         channel_id,
-        disposition_reason as rejection_reason,
+        rejection_reason,
         source_file,
         event_id,
         occurred_at,
         occurred_at_text
 
-    from audit
+    from validated
     where
-        disposition = 'rejected'
-        and not (disposition_reason = 'duplicate_event_id' and not event_id_conflict)
+        rejection_reason is not null
+        and not (rejection_reason = 'duplicate_event_id' and not event_id_conflict)
 
 ),
 

@@ -1,0 +1,70 @@
+"""The check between the event-level layers, data test audit_accounts_for_every_raw_row, fails
+on each way a layer can lose, repeat or invent a raw row. It stands in for a uniqueness test on
+each 10M-row table (DECISIONLOG D43), so each of those ways is tried here on a built warehouse.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_harness import SAMPLE_EVENTS, DbtBuildError, build_warehouse, run_dbt
+
+CHECK = "audit_accounts_for_every_raw_row"
+STAGED = "staging.stg_kakao__chat_events"
+VALIDATED = "intermediate.int_chat_events__validated"
+PLACED = "intermediate.int_chat_events__assigned_to_rooms"
+
+
+def first_row(table: str) -> str:
+    return f"raw_row_id = (select min(raw_row_id) from {table})"
+
+
+# How a layer can go wrong, as the SQL that does it to a built warehouse.
+CORRUPTIONS = {
+    "a staged row lost": f"delete from {STAGED} where {first_row(STAGED)}",
+    "a staged row repeated":
+        f"insert into {STAGED} select * from {STAGED} where {first_row(STAGED)}",
+    "a validated row repeated":
+        f"insert into {VALIDATED} select * from {VALIDATED} where {first_row(VALIDATED)}",
+    "a validated row lost": f"delete from {VALIDATED} where {first_row(VALIDATED)}",
+    "an accepted row not placed": f"delete from {PLACED} where {first_row(PLACED)}",
+    "a placed row repeated":
+        f"insert into {PLACED} select * from {PLACED} where {first_row(PLACED)}",
+    "a placed row of no raw row":
+        f"update {PLACED} set raw_row_id = 'not-a-raw-row' where {first_row(PLACED)}",
+    "a rejected row without its reason":
+        f"update {VALIDATED} set rejection_reason = null"
+        f" where raw_row_id = (select min(raw_row_id) from {VALIDATED}"
+        f" where rejection_reason is not null)",
+}
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(SAMPLE_EVENTS, tmp_path_factory.mktemp("conservation"))
+
+
+def run_the_check(built: Path, work_dir: Path, corruption: str | None) -> None:
+    """Copy the built warehouse into work_dir, break it, and run the check there."""
+    database = work_dir / "warehouse.duckdb"
+    shutil.copy(built, database)
+    if corruption:
+        with duckdb.connect(str(database)) as connection:
+            connection.execute(CORRUPTIONS[corruption])
+    run_dbt(["test", "--select", CHECK], work_dir, events_path=SAMPLE_EVENTS)
+
+
+def test_the_layers_of_an_ordinary_build_balance(sample_warehouse: Path, tmp_path: Path) -> None:
+    run_the_check(sample_warehouse, tmp_path, None)
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_the_layers_do_not_balance_when_a_raw_row_is_lost_repeated_or_invented(
+    corruption: str, sample_warehouse: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(DbtBuildError, match=f"{CHECK}: fail"):
+        run_the_check(sample_warehouse, tmp_path, corruption)
