@@ -208,14 +208,13 @@ def model_wall_seconds(results: list[dict]) -> float:
     return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
-# The tables at the grain of the raw rows (staging, first seen, validated, the audit: one row
-# per raw row; rooms assigned: one per accepted row).
+# The tables at the grain of the raw rows (staging, first seen, validated: one row per raw row;
+# rooms assigned: one per accepted row). The audit is a view over two of them (D43).
 EVENT_LEVEL_TABLES = [
     "staging.stg_kakao__chat_events",
     "intermediate.int_chat_events__first_seen",
     "intermediate.int_chat_events__validated",
     "intermediate.int_chat_events__assigned_to_rooms",
-    "marts.fct_chat_event_audit",
 ]
 
 

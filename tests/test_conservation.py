@@ -11,7 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_harness import SAMPLE_EVENTS, DbtBuildError, build_warehouse, run_dbt
+from dbt_harness import (
+    SAMPLE_EVENTS,
+    DbtBuildError,
+    build_warehouse,
+    run_dbt,
+    run_dbt_cli,
+    write_events_csv,
+)
 
 CHECK = "audit_accounts_for_every_raw_row"
 STAGED = "staging.stg_kakao__chat_events"
@@ -68,3 +75,27 @@ def test_the_layers_do_not_balance_when_a_raw_row_is_lost_repeated_or_invented(
 ) -> None:
     with pytest.raises(DbtBuildError, match=f"{CHECK}: fail"):
         run_the_check(sample_warehouse, tmp_path, corruption)
+
+
+
+def test_the_builds_anomaly_line_counts_the_audits_outside_room_anomalies(tmp_path: Path) -> None:
+    """The build's last lines count the consultant and system messages sent while no room was
+    open from room assignment, not from the audit view (D43); the count is the audit's."""
+    def message(event_id: str, sender_type: str, hour: int) -> dict[str, str | None]:
+        return {"event_id": event_id, "occurred_at": f"2026-10-05T{hour:02d}:00:00+09:00",
+                "channel_id": "@shop", "customer_id": "c1", "event_type": "message",
+                "sender_type": sender_type, "consultant_id": "agent" if sender_type ==
+                "consultant" else None, "message_text": "hello"}
+
+    events = write_events_csv([
+        message("e1", "consultant", 9), message("e2", "system", 10),  # no room open yet
+        message("e3", "customer", 11), message("e4", "consultant", 12),  # in the room e3 opens
+    ], tmp_path / "events" / "chat_events.csv")
+    result = run_dbt_cli(["build", "--exclude-resource-type", "unit_test"], tmp_path,
+                         events_path=events)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        reasons = dict(connection.execute(
+            "select event_id, disposition_reason from marts.fct_chat_event_audit").fetchall())
+    assert reasons == {"e1": "outside_room_anomaly", "e2": "outside_room_anomaly",
+                       "e3": "opened_by_customer_message", "e4": "room_activity"}
+    assert "Anomalies: 2 consultant or system message(s)" in result.stdout

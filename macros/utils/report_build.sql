@@ -113,9 +113,13 @@
     whole audit: the platform delivers none, so each is a sign of a gap in the feed (a
     room_opened or customer message missing before it). '' when there are none. -#}
 {% macro messages_outside_rooms(node) -%}
+    {#- the audit's outside_room_anomaly rows, counted where they are placed: the audit is a view
+        joining every raw row with its placement (D43), a rejected row is never placed, and a
+        placed row outside any room is no activity -#}
     {%- set anomalies = run_query(
-        "select count(*) from " ~ node.relation_name
-        ~ " where disposition_reason = 'outside_room_anomaly'"
+        "select count(*) from " ~ kakao_model_relation('int_chat_events__assigned_to_rooms')
+        ~ " where not is_in_room and event_type = 'message'"
+        ~ " and sender_type in ('consultant', 'system')"
     ).columns[0].values()[0] -%}
     {%- if not anomalies -%}
         {{ return('') }}
