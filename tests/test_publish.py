@@ -200,13 +200,18 @@ def test_a_failed_build_publishes_nothing(work_dir: Path) -> None:
     version_before = (published / "current").resolve()
     before = {path.name: path.read_bytes() for path in version_before.glob("*.parquet")}
     # Truncating an event file the warehouse has read fails the data test
-    # loaded_rows_are_still_in_the_source: the build fails, the last good files stay.
+    # loaded_rows_are_still_in_the_source: the build fails, the last good files stay. The file
+    # is put back after: the module's other tests build on the same folder, in any order (the
+    # pytest workers take tests from each other).
     events = sorted((work_dir / "events").glob("*.csv"))[0]
-    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
-    events.write_text("".join(lines[:-1]), encoding="utf-8")
-    with pytest.raises(DbtBuildError, match=r"Marts not published: the build did not succeed: "
-                       r"loaded_rows_are_still_in_the_source \(fail\); \d+ skipped"):
-        run_dbt_cli(BUILD, work_dir, events_path=work_dir / "events" / "*.csv")
+    original = events.read_text(encoding="utf-8")
+    events.write_text("".join(original.splitlines(keepends=True)[:-1]), encoding="utf-8")
+    try:
+        with pytest.raises(DbtBuildError, match=r"Marts not published: the build did not "
+                           r"succeed: loaded_rows_are_still_in_the_source \(fail\); \d+ skipped"):
+            run_dbt_cli(BUILD, work_dir, events_path=work_dir / "events" / "*.csv")
+    finally:
+        events.write_text(original, encoding="utf-8")
     assert (published / "current").resolve() == version_before
     after = {path.name: path.read_bytes() for path in version_before.glob("*.parquet")}
     assert after == before
