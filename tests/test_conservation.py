@@ -77,7 +77,6 @@ def test_the_layers_do_not_balance_when_a_raw_row_is_lost_repeated_or_invented(
         run_the_check(sample_warehouse, tmp_path, corruption)
 
 
-
 def test_the_builds_anomaly_line_counts_the_audits_outside_room_anomalies(tmp_path: Path) -> None:
     """The build's last lines count the consultant and system messages sent while no room was
     open from room assignment, not from the audit view (D43); the count is the audit's."""
