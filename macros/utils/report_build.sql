@@ -15,7 +15,8 @@
     {%- for result in results -%}
         {%- if result.node.name == 'int_chat_events__validated' and result.status == 'success' -%}
             {%- do log(raw_rows_validated_by_this_build(result.node), info=True) -%}
-        {%- elif result.node.name == 'fct_chat_event_audit' and result.status == 'success' -%}
+        {%- elif result.node.name == 'int_chat_events__assigned_to_rooms'
+            and result.status == 'success' -%}
             {%- set anomalies = messages_outside_rooms(result.node) -%}
             {%- if anomalies -%}{%- do log(anomalies, info=True) -%}{%- endif -%}
         {%- elif result.node.name == 'fct_monthly_fees' and result.status == 'success' -%}
@@ -111,13 +112,13 @@
 
 {#- The consultant and system messages sent while no room was open (DECISIONLOG D32), in the
     whole audit: the platform delivers none, so each is a sign of a gap in the feed (a
-    room_opened or customer message missing before it). '' when there are none. -#}
+    room_opened or customer message missing before it). '' when there are none. Counted on room
+    assignment (`node`), where the audit's outside_room_anomaly rows are placed: the audit is a
+    view joining every raw row with its placement (D43), a rejected row is never placed, and a
+    placed row outside any room is no activity. -#}
 {% macro messages_outside_rooms(node) -%}
-    {#- the audit's outside_room_anomaly rows, counted where they are placed: the audit is a view
-        joining every raw row with its placement (D43), a rejected row is never placed, and a
-        placed row outside any room is no activity -#}
     {%- set anomalies = run_query(
-        "select count(*) from " ~ kakao_model_relation('int_chat_events__assigned_to_rooms')
+        "select count(*) from " ~ node.relation_name
         ~ " where not is_in_room and event_type = 'message'"
         ~ " and sender_type in ('consultant', 'system')"
     ).columns[0].values()[0] -%}
