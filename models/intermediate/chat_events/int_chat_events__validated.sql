@@ -175,10 +175,23 @@ events as (
 
 {% endif %}
 
+shared_event_ids as (
+
+    -- the event_ids with more than one row: the only ones with a row to choose (a few in a
+    -- thousand), so the window below sorts these rows, not all of them
+    select event_id
+
+    from events
+    where event_id is not null
+    group by event_id
+    having count(*) > 1
+
+),
+
 ranked as (
 
-    -- each event_id's rows, the valid ones first in the order of D6; and the smallest and
-    -- largest content fingerprint among all its rows (they differ: a conflict)
+    -- each shared event_id's rows, the valid ones first in the order of D6; and the smallest
+    -- and largest content fingerprint among all its rows (they differ: a conflict)
     select
         *,
         row_number() over (
@@ -189,6 +202,19 @@ ranked as (
         max(content_fingerprint) over (partition by event_id) as last_fingerprint
 
     from events
+    where event_id in (select shared_event_ids.event_id from shared_event_ids)
+
+    union all
+
+    -- every other row is alone with its event_id (or has none): first, and no conflict
+    select
+        *,
+        1 as position_within_event_id,
+        content_fingerprint as first_fingerprint,
+        content_fingerprint as last_fingerprint
+
+    from events
+    where event_id is null or event_id not in (select shared_event_ids.event_id from shared_event_ids)
 
 ),
 

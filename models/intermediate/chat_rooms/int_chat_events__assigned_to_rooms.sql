@@ -145,29 +145,23 @@ starts as (
 
 segmented as (
 
+    -- the room's number in the stream, and the latest earlier customer activity of the stream,
+    -- in one pass over it: a room starts with customer activity, so for any event after a
+    -- room's first, the latest earlier activity of the stream is that room's
     select
         *,
         sum(case when opens_room then 1 else 0 end) over (
             partition by channel_id, customer_id
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as room_seq
-
-    from starts
-
-),
-
-with_prior_activity as (
-
-    select
-        *,
+        ) as room_seq,
         max(case when is_customer_activity then occurred_at end) over (
-            partition by channel_id, customer_id, room_seq
+            partition by channel_id, customer_id
             order by occurred_at, event_id
             rows between unbounded preceding and 1 preceding
-        ) as prior_customer_activity_at
+        ) as previous_customer_activity_at
 
-    from segmented
+    from starts
 
 ),
 
@@ -176,11 +170,12 @@ with_expiry as (
     select
         *,
         coalesce(
-            occurred_at >= {{ add_days('prior_customer_activity_at', expiry_days) }},
+            not opens_room
+            and occurred_at >= {{ add_days('previous_customer_activity_at', expiry_days) }},
             false
         ) as is_after_expiry
 
-    from with_prior_activity
+    from segmented
 
 ),
 
