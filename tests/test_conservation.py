@@ -1,6 +1,8 @@
-"""The check between the event-level layers, data test audit_accounts_for_every_raw_row, fails
-on each way a layer can lose, repeat or invent a raw row. It stands in for a uniqueness test on
-each 10M-row table (DECISIONLOG D43), so each of those ways is tried here on a built warehouse.
+"""The conservation checks fail on each way a layer can go wrong. Data test
+audit_accounts_for_every_raw_row (between the event-level layers) stands in for a uniqueness
+test on each 10M-row table (DECISIONLOG D43), so each way a layer can lose, repeat or invent a
+raw row is tried here on a built warehouse; and billed_events_fall_on_charges (between the
+events and the charges, D14) on each way an event and its charge can part.
 """
 
 from __future__ import annotations
@@ -20,33 +22,47 @@ from dbt_harness import (
     write_events_csv,
 )
 
-CHECK = "audit_accounts_for_every_raw_row"
+LAYERS = "audit_accounts_for_every_raw_row"
+CHARGED = "billed_events_fall_on_charges"
 STAGED = "staging.stg_kakao__chat_events"
 VALIDATED = "intermediate.int_chat_events__validated"
 PLACED = "intermediate.int_chat_events__assigned_to_rooms"
+CHARGES = "marts.fct_room_charges"
+FIRST_CHARGE = f"charge_id = (select min(charge_id) from {CHARGES})"
 
 
 def first_row(table: str) -> str:
     return f"raw_row_id = (select min(raw_row_id) from {table})"
 
 
-# How a layer can go wrong, as the SQL that does it to a built warehouse.
+# How a layer can go wrong, as the SQL that does it to a built warehouse, and the check that
+# must fail.
 CORRUPTIONS = {
-    "a staged row lost": f"delete from {STAGED} where {first_row(STAGED)}",
+    "a staged row lost": (LAYERS, f"delete from {STAGED} where {first_row(STAGED)}"),
     "a staged row repeated":
-        f"insert into {STAGED} select * from {STAGED} where {first_row(STAGED)}",
+        (LAYERS, f"insert into {STAGED} select * from {STAGED} where {first_row(STAGED)}"),
     "a validated row repeated":
-        f"insert into {VALIDATED} select * from {VALIDATED} where {first_row(VALIDATED)}",
-    "a validated row lost": f"delete from {VALIDATED} where {first_row(VALIDATED)}",
-    "an accepted row not placed": f"delete from {PLACED} where {first_row(PLACED)}",
+        (LAYERS, f"insert into {VALIDATED} select * from {VALIDATED} where {first_row(VALIDATED)}"),
+    "a validated row lost": (LAYERS, f"delete from {VALIDATED} where {first_row(VALIDATED)}"),
+    "an accepted row not placed": (LAYERS, f"delete from {PLACED} where {first_row(PLACED)}"),
     "a placed row repeated":
-        f"insert into {PLACED} select * from {PLACED} where {first_row(PLACED)}",
+        (LAYERS, f"insert into {PLACED} select * from {PLACED} where {first_row(PLACED)}"),
     "a placed row of no raw row":
-        f"update {PLACED} set raw_row_id = 'not-a-raw-row' where {first_row(PLACED)}",
-    "a rejected row without its reason":
+        (LAYERS, f"update {PLACED} set raw_row_id = 'not-a-raw-row' where {first_row(PLACED)}"),
+    "a rejected row without its reason": (
+        LAYERS,
         f"update {VALIDATED} set rejection_reason = null"
         f" where raw_row_id = (select min(raw_row_id) from {VALIDATED}"
         f" where rejection_reason is not null)",
+    ),
+    "a billed event's charge lost": (CHARGED, f"delete from {CHARGES} where {FIRST_CHARGE}"),
+    "a charge under another key":
+        (CHARGED, f"update {CHARGES} set charge_id = 'another-key' where {FIRST_CHARGE}"),
+    "a charge whose events are gone": (
+        CHARGED,
+        f"delete from {PLACED} where (room_id, billing_date) in"
+        f" (select room_id, billing_date from {CHARGES} where {FIRST_CHARGE})",
+    ),
 }
 
 
@@ -56,24 +72,26 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_the_check(built: Path, work_dir: Path, corruption: str | None) -> None:
-    """Copy the built warehouse into work_dir, break it, and run the check there."""
+    """Copy the built warehouse into work_dir, break it, and run the check that must catch it
+    there (both checks on an unbroken copy)."""
     database = work_dir / "warehouse.duckdb"
     shutil.copy(built, database)
     if corruption:
         with duckdb.connect(str(database)) as connection:
-            connection.execute(CORRUPTIONS[corruption])
-    run_dbt(["test", "--select", CHECK], work_dir, events_path=SAMPLE_EVENTS)
+            connection.execute(CORRUPTIONS[corruption][1])
+    checks = [CORRUPTIONS[corruption][0]] if corruption else [LAYERS, CHARGED]
+    run_dbt(["test", "--select", *checks], work_dir, events_path=SAMPLE_EVENTS)
 
 
-def test_the_layers_of_an_ordinary_build_balance(sample_warehouse: Path, tmp_path: Path) -> None:
+def test_the_checks_pass_on_an_ordinary_build(sample_warehouse: Path, tmp_path: Path) -> None:
     run_the_check(sample_warehouse, tmp_path, None)
 
 
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
-def test_the_layers_do_not_balance_when_a_raw_row_is_lost_repeated_or_invented(
+def test_a_conservation_check_fails_when_a_row_is_lost_repeated_or_invented(
     corruption: str, sample_warehouse: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(DbtBuildError, match=f"{CHECK}: fail"):
+    with pytest.raises(DbtBuildError, match=f"{CORRUPTIONS[corruption][0]}: fail"):
         run_the_check(sample_warehouse, tmp_path, corruption)
 
 

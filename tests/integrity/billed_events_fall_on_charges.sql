@@ -1,19 +1,34 @@
--- Conservation between events and charges: every billed event names a charge of
--- fct_room_charges, and that charge is of the event's room and day; and under the `activity`
--- policy every charge has at least one billed event (a charge with no activity would be a
--- charge nobody caused). Returns the offending rows.
+-- Conservation between events and charges: every billed event (an activity event placed in a
+-- room, which fct_chat_event_audit shows as `billed` with charge_id = charge_key(room_id,
+-- billing_date)) falls on a charge of fct_room_charges of its room and day, and that charge is
+-- named by that key; and under the `activity` policy every charge has at least one billed event
+-- (a charge with no activity would be a charge nobody caused). Returns the offending rows.
+-- It reads room assignment, not the audit view: the key is checked on the charges' rows, so the
+-- test hashes a row per charge, not one per event.
 
 with
 
-audit as (
+billed as (
 
-    select * from {{ ref('fct_chat_event_audit') }}
+    select
+        raw_row_id,
+        room_id,
+        billing_date
+
+    from {{ ref('int_chat_events__assigned_to_rooms') }}
+    where is_activity
 
 ),
 
 charges as (
 
-    select * from {{ ref('fct_room_charges') }}
+    select
+        charge_id,
+        room_id,
+        billing_date,
+        charge_id = {{ charge_key('room_id', 'billing_date') }} as is_named_by_key
+
+    from {{ ref('fct_room_charges') }}
 
 ),
 
@@ -21,15 +36,15 @@ billed_without_charge as (
 
     select
         'billed event without a charge' as problem,
-        audit.raw_row_id as offending_id
+        billed.raw_row_id as offending_id
 
-    from audit
+    from billed
     left join charges
         on
-            audit.charge_id = charges.charge_id
-            and audit.room_id = charges.room_id
-            and audit.billing_date = charges.billing_date
-    where audit.disposition = 'billed' and charges.charge_id is null
+            billed.room_id = charges.room_id
+            and billed.billing_date = charges.billing_date
+            and charges.is_named_by_key
+    where charges.charge_id is null
 
 ),
 
@@ -40,11 +55,13 @@ charges_without_activity as (
         charges.charge_id as offending_id
 
     from charges
-    left join audit
-        on charges.charge_id = audit.charge_id
     where
-        audit.charge_id is null
-        and '{{ kakao_var("room_charge_policy") }}' = 'activity'
+        '{{ kakao_var("room_charge_policy") }}' = 'activity'
+        and not exists (
+            select 1
+            from billed
+            where billed.room_id = charges.room_id and billed.billing_date = charges.billing_date
+        )
 
 )
 
