@@ -26,12 +26,13 @@ placed as (
 
 ),
 
-audited as (
+per_row_id as (
 
+    -- grouped by row id, not count(distinct): a grouped aggregate spills to disk under a memory
+    -- limit, a distinct count of 100M ids does not
     select
+        raw_row_id,
         count(*) as row_count,
-        count(raw_row_id) as with_row_id,
-        count(distinct raw_row_id) as distinct_row_ids,
         count(case when disposition in ('billed', 'unbilled', 'rejected') then 1 end)
             as with_disposition,
         count(disposition_reason) as with_reason,
@@ -41,6 +42,23 @@ audited as (
             as accepted_rows_placed
 
     from {{ ref('fct_chat_event_audit') }}
+    group by raw_row_id
+
+),
+
+audited as (
+
+    select
+        coalesce(sum(row_count), 0) as row_count,
+        coalesce(sum(case when raw_row_id is not null then row_count end), 0) as with_row_id,
+        count(raw_row_id) as distinct_row_ids,
+        coalesce(sum(with_disposition), 0) as with_disposition,
+        coalesce(sum(with_reason), 0) as with_reason,
+        coalesce(sum(with_conflict_flag), 0) as with_conflict_flag,
+        coalesce(sum(accepted_rows), 0) as accepted_rows,
+        coalesce(sum(accepted_rows_placed), 0) as accepted_rows_placed
+
+    from per_row_id
 
 )
 
