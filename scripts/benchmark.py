@@ -208,10 +208,10 @@ def model_wall_seconds(results: list[dict]) -> float:
     return (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
 
 
-# The tables at the grain of the raw rows (staging, first seen, validated: one row per raw row;
-# rooms assigned: one per accepted row). The audit is a view over two of them (D43).
+# The tables at the grain of the raw rows (first seen, validated: one row per raw row; rooms
+# assigned: one per accepted row). Staging is a view over the files (D18), and the audit one
+# over two of these (D43).
 EVENT_LEVEL_TABLES = [
-    "staging.stg_kakao__chat_events",
     "intermediate.int_chat_events__first_seen",
     "intermediate.int_chat_events__validated",
     "intermediate.int_chat_events__assigned_to_rooms",

@@ -24,7 +24,6 @@ from dbt_harness import (
 
 LAYERS = "audit_accounts_for_every_raw_row"
 CHARGED = "billed_events_fall_on_charges"
-STAGED = "staging.stg_kakao__chat_events"
 VALIDATED = "intermediate.int_chat_events__validated"
 PLACED = "intermediate.int_chat_events__assigned_to_rooms"
 CHARGES = "marts.fct_room_charges"
@@ -38,9 +37,6 @@ def first_row(table: str) -> str:
 # How a layer can go wrong, as the SQL that does it to a built warehouse, and the check that
 # must fail.
 CORRUPTIONS = {
-    "a staged row lost": (LAYERS, f"delete from {STAGED} where {first_row(STAGED)}"),
-    "a staged row repeated":
-        (LAYERS, f"insert into {STAGED} select * from {STAGED} where {first_row(STAGED)}"),
     "a validated row repeated":
         (LAYERS, f"insert into {VALIDATED} select * from {VALIDATED} where {first_row(VALIDATED)}"),
     "a validated row lost": (LAYERS, f"delete from {VALIDATED} where {first_row(VALIDATED)}"),

@@ -175,5 +175,5 @@ def test_a_yes_no_var_that_is_neither_stops_before_anything_is_written(
         failure.value)
     with connect_warehouse(tmp_path / "warehouse.duckdb") as connection:
         assert connection.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'staging'"
+            "select count(*) from information_schema.tables where table_schema = 'staging'"
         ).fetchone() == (0,)

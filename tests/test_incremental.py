@@ -351,14 +351,24 @@ def test_a_rewritten_file_stops_the_build_until_a_full_refresh(tmp_path: Path) -
     assert audit == [("a", "billed"), ("b", "billed")]
 
 
-def staged_files(database: Path) -> dict[str, tuple[int, object]]:
-    """Per staged file name: (rows, loaded_at)."""
+def loaded_files(database: Path) -> dict[str, tuple[int, object]]:
+    """Per file validation holds rows of: (rows, the latest loaded_at)."""
     with connect_warehouse(database) as connection:
         rows = connection.execute(
             "select source_file, count(*), max(loaded_at)"
-            " from staging.stg_kakao__chat_events group by source_file"
+            " from intermediate.int_chat_events__validated group by source_file"
         ).fetchall()
     return {Path(name).name: (count, loaded_at) for name, count, loaded_at in rows}
+
+
+def files_read_by_last_build(work: Path) -> set[str]:
+    """The files the last build's validation read from staging: the names in its load filter,
+    as compiled (`source_file in (...)`; `false` when none)."""
+    ran = (work / "target" / "compiled" / "kakao_consult_billing" / "models" / "intermediate"
+           / "chat_events" / "int_chat_events__validated.sql").read_text(encoding="utf-8")
+    listed = re.search(r"where source_file in \(([^)]*)\)", ran)
+    assert listed or "where false" in ran, "the build read every file"
+    return {Path(name).name for name in re.findall(r"'([^']*)'", listed[1])} if listed else set()
 
 
 def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
@@ -370,7 +380,7 @@ def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
               "event_type": "room_opened"}]
     write_events_csv(first, landing / "monday.csv")
     database = build(landing / "*.csv", tmp_path / "db")
-    before = staged_files(database)
+    before = loaded_files(database)
 
     write_events_csv([{**base, "event_id": "b", "occurred_at": "2026-01-06T10:00:00+09:00",
                        "event_type": "message"}], landing / "tuesday.csv")
@@ -378,8 +388,9 @@ def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
                       "event_type": "message", "message_text": "!종료"}]
     write_events_csv(grown, landing / "monday_late.csv")
     build(landing / "*.csv", tmp_path / "db")
-    middle = staged_files(database)
-    assert middle["monday.csv"] == before["monday.csv"], "an untouched file was read again"
+    assert files_read_by_last_build(tmp_path / "db") == {"tuesday.csv", "monday_late.csv"}
+    middle = loaded_files(database)
+    assert middle["monday.csv"] == before["monday.csv"], "an untouched file was loaded again"
     assert middle["tuesday.csv"][0] == 1
     assert middle["monday_late.csv"][0] == 2
 
@@ -387,11 +398,27 @@ def test_staging_reads_only_new_and_changed_files(tmp_path: Path) -> None:
     write_events_csv([*grown, {**base, "event_id": "d", "occurred_at": "2026-01-07T10:00:00+09:00",
                                "event_type": "room_opened"}], landing / "monday_late.csv")
     build(landing / "*.csv", tmp_path / "db")
-    after = staged_files(database)
+    assert files_read_by_last_build(tmp_path / "db") == {"monday_late.csv"}
+    after = loaded_files(database)
     assert after["monday.csv"] == before["monday.csv"]
     assert after["tuesday.csv"] == middle["tuesday.csv"]
     assert after["monday_late.csv"][0] == 3
     assert after["monday_late.csv"][1] > middle["monday_late.csv"][1]
+
+    # nothing new: no file is read
+    build(landing / "*.csv", tmp_path / "db")
+    assert files_read_by_last_build(tmp_path / "db") == set()
+    assert loaded_files(database) == after
+
+    # a file written again with the same rows (a copy of the folder): read once, its rows take
+    # its new signature, and it is not read again
+    modified = (landing / "monday.csv").stat().st_mtime + 60
+    os.utime(landing / "monday.csv", (modified, modified))
+    build(landing / "*.csv", tmp_path / "db")
+    assert files_read_by_last_build(tmp_path / "db") == {"monday.csv"}
+    build(landing / "*.csv", tmp_path / "db")
+    assert files_read_by_last_build(tmp_path / "db") == set()
+    assert loaded_files(database) == after
 
     incremental = marts(database)
     expected = marts(build(landing / "*.csv", tmp_path / "full", "--full-refresh"))
@@ -590,9 +617,9 @@ def test_a_full_refresh_without_the_scheduled_path_stops_instead_of_dropping_fil
         audit = connection.execute(
             "select event_id from marts.fct_chat_event_audit order by 1").fetchall()
     assert audit == [("a",), ("b",)]
-    # with the scheduled path, the full refresh runs, staging's unit tests included (they
+    # with the scheduled path, the full refresh runs, validation's unit tests included (they
     # compile the model without a table of their own)
-    run_dbt(["build", "--full-refresh", "--select", "stg_kakao__chat_events"], tmp_path / "db",
+    run_dbt(["build", "--full-refresh", "--select", "int_chat_events__validated"], tmp_path / "db",
             events_path=landing / "*.csv", vars=OPEN_MONTHS)
     build(landing / "*.csv", tmp_path / "db", "--full-refresh")
 
@@ -621,10 +648,11 @@ def test_a_row_rejected_as_in_the_future_is_checked_again_by_later_builds(tmp_pa
 
     database = build_with(0)
     assert disposition(database) == [("rejected", "occurred_at_in_future")]
-    loaded = staged_files(database)
+    loaded = loaded_files(database)
 
     database = build_with(2)
-    assert staged_files(database) == loaded, "the file was read again"
+    assert files_read_by_last_build(tmp_path / "db") == set(), "the file was read again"
+    assert loaded_files(database) == loaded
     assert disposition(database) == [("billed", "room_activity")]
 
 
@@ -671,8 +699,9 @@ def test_a_warehouse_built_by_an_earlier_version_stops_the_build_until_a_full_re
     database = build(landing / "*.csv", tmp_path / "db")
 
     for table, column, expected in [
-        # read before the materialization runs: the watermark of validated
-        ("intermediate.int_chat_events__validated", "loaded_at", "has no column loaded_at"),
+        # read before the materialization runs: the files validation has loaded
+        ("intermediate.int_chat_events__validated", "source_file_signature",
+         "has no column source_file_signature"),
         # only written: dbt's schema comparison
         ("marts.fct_room_charges", "consultant_message_count", "out of sync"),
     ]:

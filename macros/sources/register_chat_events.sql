@@ -6,7 +6,7 @@
     DuckDB reads CSV or Parquet; Spark reads Parquet (scripts/events_to_parquet.py converts CSV).
 
     Also (re)creates kakao.chat_event_files: one row per file, with a signature (size and
-    modification time) from the file system, so that staging loads only new or changed files.
+    modification time) from the file system, so that validation loads only new or changed files.
 
     Fails early, with a message a person can act on, when no file matches the path, the
     extension is not CSV or Parquet, or a contract column is missing. On DuckDB also the
@@ -57,7 +57,7 @@
     file must also not be empty, be comma-separated (a header with no comma but a semicolon, tab
     or bar names the separator), be UTF-8 (kakao_csv_encoding reads its first 64 KiB: a
     Korean file saved by Excel is CP949), end its lines one way (kakao_csv_mixed_line_endings
-    reads the files staging has not loaded whole: the reader stops on a mix wherever it is) and
+    reads the files validation has not loaded whole: the reader stops on a mix wherever it is) and
     give every line as many fields as its header (kakao_csv_field_count_error, the same files
     whole: an unquoted comma in a message adds one; the reader stops on such a line, or, when
     only the last lines differ, reads no row of the file and says nothing, so its rows would
@@ -91,12 +91,12 @@
         {%- endfor -%}
         {{ return('') }}
     {%- endif -%}
-    {#- line endings: the whole file is read, so only for files staging has not loaded (by
-        name and signature; all of them on a first build). The staging table's columns come
+    {#- line endings: the whole file is read, so only for files validation has not loaded (by
+        name and signature; all of them on a first build). The validation table's columns come
         from duckdb_columns(): adapter.get_columns_in_relation, called in this hook, made the
-        staging model's --full-refresh check (check_full_refresh_keeps_loaded_files) miss the
-        loaded files no longer in the path. -#}
-    {%- set staged = kakao_model_relation('stg_kakao__chat_events') -%}
+        model's --full-refresh check (check_full_refresh_keeps_loaded_files) miss the loaded
+        files no longer in the path. -#}
+    {%- set staged = kakao_model_relation('int_chat_events__validated') -%}
     {%- set staged_columns = run_query(
         "select lower(column_name) from duckdb_columns() where database_name = '"
         ~ staged.database ~ "' and schema_name = '" ~ staged.schema
@@ -203,7 +203,7 @@
     var chat_events_path (files in the contract's columns; '' for none), message_webhook_path
     (상담톡 message webhook payloads as JSON lines) and room_events_path (a dealer's room-event
     export, CSV). Each dealer format is mapped to the contract's columns by its macro in
-    macros/staging/feed_formats.sql; every file keeps its name and signature, so staging loads
+    macros/staging/feed_formats.sql; every file keeps its name and signature, so validation loads
     each once (D18) and every raw row reaches the audit.
 -#}
 {% macro duckdb__register_chat_events() -%}

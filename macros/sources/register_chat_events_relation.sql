@@ -5,7 +5,7 @@
 
     (Re)creates kakao.chat_events over the relation with the contract's columns as text (typed
     columns are cast), source_file = the relation's name, and source_loaded_at = the load-time
-    column (var chat_events_loaded_at_column) as a timestamp: staging reads only the rows
+    column (var chat_events_loaded_at_column) as a timestamp: validation reads only the rows
     loaded after the newest load time it holds (its high-water mark, macro
     chat_events_load_filter). kakao.chat_event_files is one row, the relation, so a
     --full-refresh that would drop rows staged from another source stops as for files (D16).

@@ -1,17 +1,22 @@
 {#-
-    Staging parses each raw file once (DECISIONLOG D18). stg_kakao__chat_events keeps, on every
-    row, its file's signature (size and modification time, from kakao.chat_event_files); an
-    incremental build loads only the files whose signature it has not stored: new files, and
-    files that changed since (appended to, rewritten), which replace their earlier rows.
+    Staging parses the raw rows, and each file is parsed once (DECISIONLOG D18):
+    int_chat_events__validated, the table that keeps every raw row, stores its file's signature
+    (size and modification time, from kakao.chat_event_files) on every row, and an incremental
+    build reads from staging only the files whose signature it has not stored: new files, and
+    files that changed since (grew), whose rows it has not seen.
 
-    staging_config(): DuckDB: incremental, delete+insert keyed on source_file. Spark: a table
-        rebuilt on every run (Parquet tables cannot delete a file's rows; the models after
-        staging still process only new rows, see int_chat_events__validated).
+    staging_config(): DuckDB: a view, read by validation for the files it loads. Spark: a table
+        rebuilt on every run (the models after staging still process only new rows, see
+        int_chat_events__validated).
+    chat_events_load_filter(): the condition on staging's rows that validation loads (DuckDB;
+        none on Spark).
     chat_event_files_to_load(): the files an incremental build loads, a list of names. Stops
         the build when a file that an earlier build loaded is no longer in the source.
     check_full_refresh_keeps_loaded_files(): the same stop for a --full-refresh over an existing
-        staging table, unless var drop_missing_files is true (DuckDB; on Spark, where staging
-        is rebuilt on every run, the data test loaded_rows_are_still_in_the_source reports it).
+        validation table, unless var drop_missing_files is true (DuckDB; on Spark the data test
+        loaded_rows_are_still_in_the_source reports it).
+    materialized_cte(): `materialized` on DuckDB, so that a CTE over the staging view read
+        several times is computed once; nothing on Spark, where staging is a table.
     build_started_at(): the run's start, to the microsecond, as a timestamp literal.
     require_columns(columns): stops an incremental build whose table lacks columns that this
         version of the project reads from it before the materialization runs (a warehouse built
@@ -22,18 +27,23 @@
 {%- endmacro %}
 
 {% macro default__staging_config() -%}
-    {%- if chat_events_relation() -%}
-        {{ return({'materialized': 'incremental', 'incremental_strategy': 'append'}) }}
-    {%- endif -%}
-    {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
-        'unique_key': 'source_file',
-    }) }}
+    {{ return({'materialized': 'view'}) }}
 {%- endmacro %}
 
 {% macro spark__staging_config() -%}
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
+{%- endmacro %}
+
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    {{ return('materialized') }}
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {#-
@@ -45,6 +55,14 @@
     build: dropping them takes a --full-refresh (D16).
 -#}
 {% macro chat_events_load_filter() -%}
+    {{ return(adapter.dispatch('chat_events_load_filter', 'kakao_consult_billing')()) }}
+{%- endmacro %}
+
+{% macro spark__chat_events_load_filter() -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro default__chat_events_load_filter() -%}
     {%- if not execute -%}
         {{ return('true') }}
     {%- endif -%}
@@ -74,14 +92,18 @@
 
 {% macro chat_event_files_to_load() -%}
     {%- do require_columns(['source_file', 'source_file_signature', 'source_loaded_at']) -%}
+    {#- a file that grew keeps its earlier rows, under the signature it had then: a file is
+        loaded when a row has its signature of now -#}
     {%- set compared = run_query(
-        "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ ") "
-        ~ "select coalesce(files.source_file, loaded.source_file) as source_file, "
-        ~ "files.source_file is null as is_gone "
-        ~ "from " ~ source('kakao', 'chat_event_files') ~ " as files "
-        ~ "full outer join loaded on files.source_file = loaded.source_file "
-        ~ "where files.source_file is null or loaded.source_file is null "
-        ~ "or files.source_file_signature != loaded.source_file_signature "
+        "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ "), "
+        ~ "files as (select source_file, source_file_signature from "
+        ~ source('kakao', 'chat_event_files') ~ ") "
+        ~ "select files.source_file, false as is_gone from files "
+        ~ "where not exists (select 1 from loaded where loaded.source_file = files.source_file "
+        ~ "and loaded.source_file_signature = files.source_file_signature) "
+        ~ "union all "
+        ~ "select distinct loaded.source_file, true as is_gone from loaded "
+        ~ "where not exists (select 1 from files where files.source_file = loaded.source_file) "
         ~ "order by 1"
     ) -%}
     {%- set to_load = [] -%}

@@ -2,21 +2,15 @@
 -- disposition. One pass over the audit (a view over the validated rows and their placement)
 -- checks what column tests would check in one pass each: the row ids are present and unique,
 -- and every row has a disposition of the three, a reason and a conflict flag. The counts of
--- the layers under it balance too: staging holds the source's rows, and every accepted row is
--- placed (the rooms' table holds one row per accepted row, none other). The audit's ids being
--- unique, so are those of the layers it joins. Returns a row when anything differs.
+-- the layers under it balance too: every accepted row is placed (the rooms' table holds one
+-- row per accepted row, none other). The audit's ids being unique, so are those of the layers
+-- it joins. Returns a row when anything differs.
 
 with
 
 raw_rows as (
 
     select count(*) as row_count from {{ source('kakao', 'chat_events') }}
-
-),
-
-staged as (
-
-    select count(*) as row_count from {{ ref('stg_kakao__chat_events') }}
 
 ),
 
@@ -65,16 +59,13 @@ audited as (
 select
     audited.*,
     raw_rows.row_count as raw_row_count,
-    staged.row_count as staged_row_count,
     placed.row_count as placed_row_count
 
 from raw_rows
-cross join staged
 cross join placed
 cross join audited
 where
-    raw_rows.row_count != staged.row_count
-    or raw_rows.row_count != audited.row_count
+    raw_rows.row_count != audited.row_count
     or audited.with_row_id != audited.row_count
     or audited.distinct_row_ids != audited.row_count
     or audited.with_disposition != audited.row_count

@@ -1,12 +1,32 @@
 -- Incremental builds assume the source only grows: files are added, never edited or removed;
--- a table (var chat_events_relation) gets rows, never loses them. Staging reloads a file whose
--- size or modification time changed (DECISIONLOG D18); validation keeps every raw row it ever
--- loaded. Returns, per file, the rows an earlier build loaded that the file no longer has (a
--- file rewritten or truncated); for a table, per load time, the rows deleted from it and the
--- rows added to it with a load time an earlier build had already read past (which the high-water
--- mark does not read), with the first missing event id. Rebuild from the source as it is with
--- `dbt build --full-refresh`; closed months stay closed and differences become adjustments.
--- (A file that is gone altogether stops the build in staging, with the same advice.)
+-- a table (var chat_events_relation) gets rows, never loses them. Validation loads again a file
+-- whose size or modification time changed (DECISIONLOG D18), and keeps every raw row it ever
+-- loaded; staging is the source as it is now. Returns, per file, the rows an earlier build
+-- loaded that the file no longer has (a file rewritten or truncated); for a table, per load
+-- time, the rows deleted from it and the rows added to it with a load time an earlier build had
+-- already read past (which the high-water mark does not read), with the first missing event id.
+-- Rebuild from the source as it is with `dbt build --full-refresh`; closed months stay closed
+-- and differences become adjustments.
+-- (A file that is gone altogether stops the build in validation, with the same advice.)
+
+-- depends_on: {{ source('kakao', 'chat_event_files') }}
+{#- On DuckDB staging is a view that parses the files when read: of a source of files, only the
+    files that can have lost rows are counted (D18). A file read again takes its new signature
+    on the rows it still has, so those are the files with rows of an older signature than the
+    file's, or none of its signature of now (emptied); a file unchanged since it was read is as
+    it was. Spark's staging table, rebuilt on every run, is compared whole: a file deleted or
+    renamed shows there too. -#}
+{%- set changed_files = none %}
+{%- if not chat_events_relation() and staging_config().materialized == 'view' %}
+{%- set validated = load_relation(ref('int_chat_events__validated')) if execute else none %}
+{%- set changed_files = [] if validated is none else run_query(
+    "select loaded.source_file from (select distinct source_file, source_file_signature from "
+    ~ validated ~ ") as loaded left join " ~ source('kakao', 'chat_event_files') ~ " as files "
+    ~ "on loaded.source_file = files.source_file group by loaded.source_file "
+    ~ "having count(*) > 1 or count(case when loaded.source_file_signature "
+    ~ "= files.source_file_signature then 1 end) = 0 order by 1"
+).columns[0].values() %}
+{%- endif %}
 
 with
 
@@ -17,6 +37,9 @@ staged_files as (
         count(*) as staged_rows
 
     from {{ ref('stg_kakao__chat_events') }}
+    {%- if changed_files is not none %}
+    where source_file in ({{ sql_string_list(changed_files) if changed_files else "null" }})
+    {%- endif %}
     group by source_file
 
 ),
@@ -28,6 +51,9 @@ validated_files as (
         count(*) as validated_rows
 
     from {{ ref('int_chat_events__validated') }}
+    {%- if changed_files is not none %}
+    where source_file in ({{ sql_string_list(changed_files) if changed_files else "null" }})
+    {%- endif %}
     group by source_file
 
 ),
@@ -36,11 +62,12 @@ validated_files as (
 
 staged_loads as (
 
+    -- the load times validation holds, and the rows it loaded of each
     select
         source_loaded_at,
         count(*) as staged_rows
 
-    from {{ ref('stg_kakao__chat_events') }}
+    from {{ ref('int_chat_events__validated') }}
     where source_loaded_at is not null
     group by source_loaded_at
 
@@ -80,7 +107,7 @@ first_missing as (
         staged.source_loaded_at,
         min(staged.event_id) as first_missing_event_id
 
-    from {{ ref('stg_kakao__chat_events') }} as staged
+    from {{ ref('int_chat_events__validated') }} as staged
     inner join changed_loads
         on staged.source_loaded_at = changed_loads.source_loaded_at
     where not exists (

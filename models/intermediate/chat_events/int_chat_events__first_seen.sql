@@ -9,7 +9,7 @@
 
 -- When each raw row was first seen by a build: the run's start time, kept from then on (also
 -- through --full-refresh), so a fee adjustment can name the late events that caused it. An
--- incremental build reads only the staged rows loaded since its previous run.
+-- incremental build reads only the raw rows validation loaded since its previous run.
 
 {%- set seen_until = incremental_watermark('first_seen_at') if is_incremental() else none %}
 
@@ -17,7 +17,7 @@ with
 
 raw_rows as (
 
-    select * from {{ ref('stg_kakao__chat_events') }}
+    select * from {{ ref('int_chat_events__validated') }}
     {%- if seen_until is not none %}
     where loaded_at > {{ seen_until }}
     {%- endif %}

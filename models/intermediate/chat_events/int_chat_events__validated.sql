@@ -11,9 +11,13 @@
 -- the choice never depends on file names, row order or arrival order. `event_id_conflict` flags
 -- every row of an event_id whose rows do not all have the same content.
 --
--- Incremental: a build looks at the raw rows it has not seen (from the staged rows loaded since
--- its previous run), the rows it rejected as in the future (re-checked: the run's clock has
--- moved), and every earlier row sharing an event_id with those, and rewrites exactly these rows
+-- The one table that stores the raw rows: staging is a view that parses them when read, and a
+-- build reads there only the files whose signature (size, modification time) this table has not
+-- stored (D18): new files, and files that grew. A file is parsed, hashed and written once.
+--
+-- Incremental: a build looks at the raw rows it has not seen (of the files it loads), the rows it
+-- rejected as in the future (re-checked: the run's clock has moved), and every earlier row
+-- sharing an event_id with those, and rewrites exactly these rows
 -- (`validated_at` = this build's start: int_chat_events__streams_to_recompute recomputes their
 -- streams until a complete build has). There is no lookback window: a late row is compared with every
 -- earlier row of its event_id, however old. Those rows are found by a join on event_id over two
@@ -22,25 +26,38 @@
 -- stream_bucket and a build overwrites whole buckets: the other rows of the buckets it touches
 -- are carried over unchanged (their event_ids saw no new row).
 
-{%- set validated_until = incremental_watermark('loaded_at') if is_incremental() else none %}
+-- The file listing is read by macro chat_event_files_to_load, before the model's SQL runs:
+-- depends_on: {{ source('kakao', 'chat_event_files') }}
+{%- set load_filter = chat_events_load_filter() if is_incremental() else none %}
+{%- if not is_incremental() %}{% do check_full_refresh_keeps_loaded_files() %}{% endif %}
 {%- set event_columns = [
     'raw_row_id', 'source_file', 'stream_id', 'event_id', 'occurred_at_text', 'occurred_at',
     'channel_id', 'customer_id', 'event_type', 'sender_type', 'consultant_id', 'entry_point',
-    'is_end_command', 'end_reason', 'session_id', 'content_fingerprint',
+    'is_end_command', 'end_reason', 'session_id', 'content_fingerprint', 'source_file_signature',
+    'source_loaded_at',
 ] %}
+{#- the columns of a row this table holds, read again: its file's signature of now if restamped -#}
+{%- set held_columns = [] %}
+{%- for column in event_columns %}
+{%- do held_columns.append(
+    'coalesce(restamped.source_file_signature, previous.source_file_signature) as source_file_signature'
+    if column == 'source_file_signature' else 'previous.' ~ column
+) %}
+{%- endfor %}
 
 with
 
-staged as (
+staged as {{ materialized_cte() }} (
 
+    -- the raw rows of the files this build loads (D18): new files, and files that grew
     select
         {{ event_columns | join(',\n        ') }},
         rejection_reason,
-        loaded_at
+        {{ build_started_at() }} as loaded_at
 
     from {{ ref('stg_kakao__chat_events') }}
-    {%- if validated_until is not none %}
-    where loaded_at > {{ validated_until }}
+    {%- if load_filter is not none %}
+    where {{ load_filter }}
     {%- endif %}
 
 ),
@@ -69,6 +86,7 @@ previous_rows as (
     select
         previous.raw_row_id,
         previous.event_id,
+        previous.source_file_signature,
         {{ row_locator('previous', 'raw_row_id') }} as row_locator
     from {{ this }} as previous
     where previous.event_id in (select candidates.event_id from candidates)
@@ -79,6 +97,7 @@ previous_rows as (
     select
         previous.raw_row_id,
         previous.event_id,
+        previous.source_file_signature,
         {{ row_locator('previous', 'raw_row_id') }} as row_locator
     from {{ this }} as previous
     where
@@ -86,6 +105,25 @@ previous_rows as (
         and previous.raw_row_id in (
             select staged.raw_row_id from staged where staged.event_id is null
         )
+
+),
+
+restamped as (
+
+    -- rows held under another signature of a file this build reads again (it grew, or was
+    -- written again): they take the file's signature of now, so the file counts as loaded; a
+    -- row the file no longer has keeps the old one (loaded_rows_are_still_in_the_source, D18)
+    select
+        staged.raw_row_id,
+        staged.event_id,
+        staged.source_file_signature
+
+    from staged
+    inner join previous_rows
+        on staged.raw_row_id = previous_rows.raw_row_id
+    where
+        coalesce(previous_rows.source_file_signature, '')
+        != coalesce(staged.source_file_signature, '')
 
 ),
 
@@ -103,33 +141,41 @@ arrived as (
     union all
 
     select
-        {{ event_columns | join(',\n        ') }},
+        {%- for column in held_columns %}
+        {{ column }},
+        {%- endfor %}
         {{ chat_event_rejection_reason('previous') }} as rejection_reason,
-        loaded_at
+        previous.loaded_at
 
     from {{ this }} as previous
+    left join restamped
+        on previous.raw_row_id = restamped.raw_row_id
     where previous.field_rejection_reason = 'occurred_at_in_future'
 
 ),
 
 touched_event_ids as (
 
-    select distinct event_id
+    select event_id from arrived where event_id is not null
 
-    from arrived
-    where event_id is not null
+    union
+
+    select event_id from restamped where event_id is not null
 
 ),
 
 earlier_rows as (
 
-    -- the earlier rows of those event_ids
+    -- the earlier rows of those event_ids, and the restamped rows (without an event_id too)
     select previous_rows.row_locator
 
     from previous_rows
-    inner join touched_event_ids
-        on previous_rows.event_id = touched_event_ids.event_id
-    where previous_rows.raw_row_id not in (select arrived.raw_row_id from arrived)
+    where
+        previous_rows.raw_row_id not in (select arrived.raw_row_id from arrived)
+        and (
+            previous_rows.event_id in (select touched_event_ids.event_id from touched_event_ids)
+            or previous_rows.raw_row_id in (select restamped.raw_row_id from restamped)
+        )
 
 ),
 
@@ -140,8 +186,8 @@ events as (
     union all
 
     select
-        {%- for column in event_columns %}
-        previous.{{ column }},
+        {%- for column in held_columns %}
+        {{ column }},
         {%- endfor %}
         previous.field_rejection_reason as rejection_reason,
         previous.loaded_at
@@ -149,6 +195,8 @@ events as (
     from {{ this }} as previous
     inner join earlier_rows
         on {{ row_locator('previous', 'raw_row_id') }} = earlier_rows.row_locator
+    left join restamped
+        on previous.raw_row_id = restamped.raw_row_id
 
 ),
 
@@ -237,6 +285,8 @@ final as (
         ranked.end_reason,
         ranked.session_id,
         ranked.content_fingerprint,
+        ranked.source_file_signature,
+        ranked.source_loaded_at,
         ranked.rejection_reason as field_rejection_reason,
         case
             when ranked.rejection_reason is not null then ranked.rejection_reason

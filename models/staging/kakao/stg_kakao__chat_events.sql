@@ -4,26 +4,19 @@
 -- instant, the `!종료` command detected, and a field-level rejection reason (DECISIONLOG D3-D5,
 -- D7). Duplicate event ids are resolved downstream; message_text goes no further than here.
 --
--- Each file is parsed once (D18): an incremental build loads only the files that are new or
--- whose signature (size, modification time) changed, and a changed file replaces its rows.
--- `loaded_at` tells the models after staging which rows are new.
--- The file listing is read by macro chat_event_files_to_load, before the model's SQL runs:
--- depends_on: {{ source('kakao', 'chat_event_files') }}
-
--- A table source (var chat_events_relation) is read by load time instead: an incremental build
--- loads the rows loaded after the newest `source_loaded_at` it holds (its high-water mark), and
--- a row's load time is part of its identity (the same row loaded twice is two raw rows).
-{%- set load_filter = chat_events_load_filter() if is_incremental() else none %}
-{%- if not is_incremental() %}{% do check_full_refresh_keeps_loaded_files() %}{% endif %}
+-- On DuckDB a view over the source, computed when read (D18): int_chat_events__validated, the
+-- table that stores every raw row, reads it for the files it has not loaded, and a filter on
+-- source_file (or, for a table source, source_loaded_at) reaches the files: each is a partition
+-- of the numbering below, so the engine parses only the files asked for. On Spark a table
+-- rebuilt on every run.
+-- From a table source (var chat_events_relation), a row's load time is part of its identity
+-- (the same row loaded twice is two raw rows).
 
 with
 
 source as (
 
     select * from {{ source('kakao', 'chat_events') }}
-    {%- if load_filter is not none %}
-    where {{ load_filter }}
-    {%- endif %}
 
 ),
 
@@ -45,8 +38,12 @@ identified as (
     select
         *,
         -- byte-identical rows of one file are indistinguishable; number them to keep each one
+        -- (the hash names the file, so partitioning by the file too changes no number, and
+        -- lets a filter on the file pass this window)
         raw_row_hash || '-' || cast(
-            row_number() over (partition by raw_row_hash order by raw_row_hash) as {{ dbt.type_string() }}
+            row_number() over (
+                partition by source_file, source_loaded_at, raw_row_hash order by raw_row_hash
+            ) as {{ dbt.type_string() }}
         ) as raw_row_id
 
     from fingerprinted
@@ -112,8 +109,7 @@ final as (
         parsed.content_fingerprint,
         {{ chat_event_rejection_reason('parsed') }} as rejection_reason,
         parsed.source_file_signature,
-        parsed.source_loaded_at,
-        {{ build_started_at() }} as loaded_at
+        parsed.source_loaded_at
 
     from parsed
 
