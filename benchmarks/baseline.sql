@@ -189,8 +189,9 @@ starts as (
         select
             *,
             row_number() over stream_order as position,
+            -- a message without a sender is no opening (not null: it would make opens_room null)
             event_type = 'room_opened'
-            or (event_type = 'message' and sender_type = 'customer' and not coalesce(is_end_command, false))
+            or coalesce(event_type = 'message' and sender_type = 'customer' and not coalesce(is_end_command, false), false)
                 as is_opening,
             event_type in ('room_left', 'room_closed') or is_end_command as is_room_end
         from events
