@@ -3,7 +3,7 @@
     int_chat_events__validated, the table that keeps every raw row, stores its file's signature
     (size and modification time, from kakao.chat_event_files) on every row, and an incremental
     build reads from staging only the files whose signature it has not stored: new files, and
-    files that changed since (grew), whose rows it has not seen.
+    files that changed since (grew, or were written again).
 
     staging_config(): DuckDB: a view, read by validation for the files it loads. Spark: a table
         rebuilt on every run (the models after staging still process only new rows, see
@@ -92,8 +92,8 @@
 
 {% macro chat_event_files_to_load() -%}
     {%- do require_columns(['source_file', 'source_file_signature', 'source_loaded_at']) -%}
-    {#- a file that grew keeps its earlier rows, under the signature it had then: a file is
-        loaded when a row has its signature of now -#}
+    {#- a file read again gives the rows it still has its new signature, and a row it no longer
+        has keeps the old one: a file is loaded when a row has its signature of now -#}
     {%- set compared = run_query(
         "with loaded as (select distinct source_file, source_file_signature from " ~ this ~ "), "
         ~ "files as (select source_file, source_file_signature from "
