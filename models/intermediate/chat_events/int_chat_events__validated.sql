@@ -13,7 +13,7 @@
 --
 -- The one table that stores the raw rows: staging is a view that parses them when read, and a
 -- build reads there only the files whose signature (size, modification time) this table has not
--- stored (D18): new files, and files that grew. A file is parsed, hashed and written once.
+-- stored (D18): new files, and files that changed. A file is parsed, hashed and written once.
 --
 -- Incremental: a build looks at the raw rows it has not seen (of the files it loads), the rows it
 -- rejected as in the future (re-checked: the run's clock has moved), and every earlier row
@@ -49,7 +49,7 @@ with
 
 staged as {{ materialized_cte() }} (
 
-    -- the raw rows of the files this build loads (D18): new files, and files that grew
+    -- the raw rows of the files this build loads (D18): new files, and files that changed
     select
         {{ event_columns | join(',\n        ') }},
         rejection_reason,
