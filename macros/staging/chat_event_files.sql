@@ -15,8 +15,6 @@
     check_full_refresh_keeps_loaded_files(): the same stop for a --full-refresh over an existing
         validation table, unless var drop_missing_files is true (DuckDB; on Spark the data test
         loaded_rows_are_still_in_the_source reports it).
-    materialized_cte(): `materialized` on DuckDB, so that a CTE over the staging view read
-        several times is computed once; nothing on Spark, where staging is a table.
     build_started_at(): the run's start, to the microsecond, as a timestamp literal.
     require_columns(columns): stops an incremental build whose table lacks columns that this
         version of the project reads from it before the materialization runs (a warehouse built
@@ -32,18 +30,6 @@
 
 {% macro spark__staging_config() -%}
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
-{%- endmacro %}
-
-{% macro materialized_cte() -%}
-    {{ return(adapter.dispatch('materialized_cte', 'kakao_consult_billing')()) }}
-{%- endmacro %}
-
-{% macro default__materialized_cte() -%}
-    {{ return('materialized') }}
-{%- endmacro %}
-
-{% macro spark__materialized_cte() -%}
-    {{ return('') }}
 {%- endmacro %}
 
 {#-

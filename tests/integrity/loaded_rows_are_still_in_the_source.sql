@@ -16,7 +16,7 @@
     file's, or none of its signature of now (emptied); a file unchanged since it was read is as
     it was. Spark's staging table, rebuilt on every run, is compared whole: a file deleted or
     renamed shows there too. -#}
-{%- set changed_files = none %}
+{%- set only_changed_files = '' %}
 {%- if not chat_events_relation() and staging_config().materialized == 'view' %}
 {%- set validated = load_relation(ref('int_chat_events__validated')) if execute else none %}
 {%- set changed_files = [] if validated is none else run_query(
@@ -26,6 +26,8 @@
     ~ "having count(*) > 1 or count(case when loaded.source_file_signature "
     ~ "= files.source_file_signature then 1 end) = 0 order by 1"
 ).columns[0].values() %}
+{%- set only_changed_files = 'where source_file in ('
+    ~ (sql_string_list(changed_files) if changed_files else 'null') ~ ')' %}
 {%- endif %}
 
 with
@@ -37,9 +39,7 @@ staged_files as (
         count(*) as staged_rows
 
     from {{ ref('stg_kakao__chat_events') }}
-    {%- if changed_files is not none %}
-    where source_file in ({{ sql_string_list(changed_files) if changed_files else "null" }})
-    {%- endif %}
+    {{ only_changed_files }}
     group by source_file
 
 ),
@@ -51,9 +51,7 @@ validated_files as (
         count(*) as validated_rows
 
     from {{ ref('int_chat_events__validated') }}
-    {%- if changed_files is not none %}
-    where source_file in ({{ sql_string_list(changed_files) if changed_files else "null" }})
-    {%- endif %}
+    {{ only_changed_files }}
     group by source_file
 
 ),

@@ -47,7 +47,7 @@
 
 with
 
-staged as {{ materialized_cte() }} (
+staged as (
 
     -- the raw rows of the files this build loads (D18): new files, and files that changed
     select
