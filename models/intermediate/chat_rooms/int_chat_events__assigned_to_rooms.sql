@@ -29,9 +29,17 @@
 -- reads the events from the room_opened it names on and rewrites those from the stream's
 -- earliest change (rewrite_from_at) on: the earlier ones only place the later ones (the whole
 -- stream on Spark; DECISIONLOG D27).
+-- Cost: two sorts of each stream's events (the second needs the first's room openings). On
+-- DuckDB the sessions are grouped and joined back rather than sorted a third and fourth time
+-- (10M events: 19.5 s against 25.6 s with four sorts; benchmarks/results.md); on Spark, which
+-- would compute the CTEs again for each join, they stay windows (macro computes_a_cte_once).
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
 {%- set message_opens_room = kakao_flag('customer_message_opens_room') %}
+{%- set stream_order -%}
+    partition by channel_id, customer_id
+    order by occurred_at, event_id
+{%- endset %}
 
 with
 
@@ -88,14 +96,19 @@ flagged as (
 
 ),
 
-{% if message_opens_room %}
+placed_in_stream as (
 
-with_previous as (
-
-    -- of the opening activities and ends before the event, the latest one's kind, and the
-    -- latest opening activity's time
+    -- one sort of the stream: the event's position in it; the latest earlier customer activity
+    -- (a room starts with customer activity, so for any event after a room's first, this is
+    -- that room's); of the opening activities and ends before the event, the latest one's kind,
+    -- and the latest opening activity's time (these two when customer messages open rooms)
     select
         *,
+        row_number() over (
+            {{ stream_order }}
+        ) as stream_position,
+        max(case when is_customer_activity then occurred_at end) over preceding_events
+            as previous_customer_activity_at,
         {{ last_non_null(
             "case when is_opening_activity then 'opening' when is_room_end then 'end' end"
         ) }} over preceding_events as previous_marker,
@@ -104,12 +117,13 @@ with_previous as (
 
     from flagged
     window preceding_events as (
-        partition by channel_id, customer_id
-        order by occurred_at, event_id
+        {{ stream_order }}
         rows between unbounded preceding and 1 preceding
     )
 
 ),
+
+{% if message_opens_room %}
 
 starts as (
 
@@ -125,7 +139,7 @@ starts as (
             )
         ) as opens_room
 
-    from with_previous
+    from placed_in_stream
 
 ),
 
@@ -137,33 +151,11 @@ starts as (
         *,
         event_type = 'room_opened' as opens_room
 
-    from flagged
+    from placed_in_stream
 
 ),
 
 {% endif %}
-
-segmented as (
-
-    -- the room's number in the stream, and the latest earlier customer activity of the stream,
-    -- in one pass over it: a room starts with customer activity, so for any event after a
-    -- room's first, the latest earlier activity of the stream is that room's
-    select
-        *,
-        sum(case when opens_room then 1 else 0 end) over (
-            partition by channel_id, customer_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as room_seq,
-        max(case when is_customer_activity then occurred_at end) over (
-            partition by channel_id, customer_id
-            order by occurred_at, event_id
-            rows between unbounded preceding and 1 preceding
-        ) as previous_customer_activity_at
-
-    from starts
-
-),
 
 with_expiry as (
 
@@ -175,31 +167,68 @@ with_expiry as (
             false
         ) as is_after_expiry
 
-    from segmented
+    from starts
+
+),
+
+segmented as (
+
+    -- a second sort of the stream: the latest room opening up to the event (the start of its
+    -- segment: the events from one opening to the next), and the latest end before it and
+    -- expiry up to it, by position
+    select
+        *,
+        max(case when opens_room then stream_position end) over through_current
+            as segment_start_position,
+        {{ last_non_null('case when opens_room then event_id end') }} over through_current
+            as segment_opened_event_id,
+        max(case when is_room_end then stream_position end) over before_current
+            as previous_end_position,
+        max(case when is_after_expiry then stream_position end) over through_current
+            as latest_expiry_position
+
+    from with_expiry
+    window
+        through_current as (
+            {{ stream_order }}
+            rows between unbounded preceding and current row
+        ),
+        before_current as (
+            {{ stream_order }}
+            rows between unbounded preceding and 1 preceding
+        )
 
 ),
 
 located as (
 
+    -- in the segment's room while nothing has ended it: no end before the event and no expiry
+    -- up to it, since the segment's opening
     select
         *,
-        room_seq > 0
-        and coalesce(sum(case when is_room_end then 1 else 0 end) over (
-            partition by channel_id, customer_id, room_seq
-            order by occurred_at, event_id
-            rows between unbounded preceding and 1 preceding
-        ), 0) = 0
-        and sum(case when is_after_expiry then 1 else 0 end) over (
-            partition by channel_id, customer_id, room_seq
-            order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) = 0 as is_in_room,
-        max(case when opens_room then event_id end) over (
-            partition by channel_id, customer_id, room_seq
-        ) as segment_opened_event_id,
-        min(session_id) over (partition by channel_id, customer_id, room_seq) as segment_session_id
+        segment_start_position is not null
+        and coalesce(previous_end_position < segment_start_position, true)
+        and coalesce(latest_expiry_position < segment_start_position, true) as is_in_room
 
-    from with_expiry
+    from segmented
+
+),
+
+{% if computes_a_cte_once() %}
+
+segment_sessions as (
+
+    -- the smallest session_id among a segment's events (D34), grouped and joined back: cheaper
+    -- than a window, which sorts the stream's rows a third time
+    select
+        channel_id,
+        customer_id,
+        segment_start_position,
+        min(session_id) as segment_session_id
+
+    from located
+    where session_id is not null and segment_start_position is not null
+    group by channel_id, customer_id, segment_start_position
 
 ),
 
@@ -209,8 +238,85 @@ with_sessions as (
     -- a room of the rules above, the smallest session_id among the events from that room's
     -- opening to the next one's
     select
+        located.*,
+        coalesce(
+            located.session_id,
+            case when located.is_in_room then segment_sessions.segment_session_id end
+        ) as room_session_id
+
+    from located
+    left join segment_sessions
+        on
+            located.channel_id = segment_sessions.channel_id
+            and located.customer_id = segment_sessions.customer_id
+            and located.segment_start_position = segment_sessions.segment_start_position
+
+),
+
+session_starts as (
+
+    select
+        channel_id,
+        customer_id,
+        room_session_id,
+        min(occurred_at) as first_occurred_at
+
+    from with_sessions
+    where room_session_id is not null
+    group by channel_id, customer_id, room_session_id
+
+),
+
+session_openers as (
+
+    -- each session's first event, in the order of the stream
+    select
+        with_sessions.channel_id,
+        with_sessions.customer_id,
+        with_sessions.room_session_id,
+        min(with_sessions.event_id) as session_opened_event_id
+
+    from with_sessions
+    inner join session_starts
+        on
+            with_sessions.channel_id = session_starts.channel_id
+            and with_sessions.customer_id = session_starts.customer_id
+            and with_sessions.room_session_id = session_starts.room_session_id
+            and with_sessions.occurred_at = session_starts.first_occurred_at
+    group by with_sessions.channel_id, with_sessions.customer_id, with_sessions.room_session_id
+
+),
+
+placed as (
+
+    select
+        with_sessions.*,
+        session_openers.session_opened_event_id
+
+    from with_sessions
+    left join session_openers
+        on
+            with_sessions.channel_id = session_openers.channel_id
+            and with_sessions.customer_id = session_openers.customer_id
+            and with_sessions.room_session_id = session_openers.room_session_id
+
+),
+
+{% else %}
+
+with_sessions as (
+
+    -- as above; Spark would compute the CTEs above again for a join (macro computes_a_cte_once)
+    select
         *,
-        coalesce(session_id, case when is_in_room then segment_session_id end) as room_session_id
+        coalesce(
+            session_id,
+            case
+                when is_in_room then min(session_id) over (
+                    partition by channel_id, customer_id, segment_start_position
+                )
+            end
+        ) as room_session_id
 
     from located
 
@@ -230,6 +336,8 @@ placed as (
     from with_sessions
 
 ),
+
+{% endif %}
 
 final as (
 
