@@ -31,7 +31,7 @@
 -- stream on Spark; DECISIONLOG D27).
 -- Cost: two sorts of each stream's events (the second needs the first's room openings). On
 -- DuckDB the sessions are grouped and joined back rather than sorted a third and fourth time
--- (10M events: 19.5 s against 25.6 s with four sorts; benchmarks/results.md); on Spark, which
+-- (10M events: about 20 s against 26 s with four sorts; benchmarks/results.md); on Spark, which
 -- would compute the CTEs again for each join, they stay windows (macro computes_a_cte_once).
 
 {%- set expiry_days = kakao_var('room_expiry_days') | int %}
@@ -306,7 +306,8 @@ placed as (
 
 with_sessions as (
 
-    -- as above; Spark would compute the CTEs above again for a join (macro computes_a_cte_once)
+    -- the platform's session (D34), as on DuckDB but by windows: Spark would compute the CTEs
+    -- above again for each join (macro computes_a_cte_once)
     select
         *,
         coalesce(
