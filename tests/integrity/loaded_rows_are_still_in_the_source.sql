@@ -58,12 +58,12 @@ validated_files as (
 
 {% if chat_events_relation() %}
 
-staged_loads as (
+validated_loads as (
 
     -- the load times validation holds, and the rows it loaded of each
     select
         source_loaded_at,
-        count(*) as staged_rows
+        count(*) as validated_rows
 
     from {{ ref('int_chat_events__validated') }}
     where source_loaded_at is not null
@@ -73,13 +73,13 @@ staged_loads as (
 
 source_loads as (
 
-    -- the table's rows as it is now, up to the newest load time staging read
+    -- the table's rows as it is now, up to the newest load time validation loaded
     select
         source_loaded_at,
         count(*) as source_rows
 
     from {{ source('kakao', 'chat_events') }}
-    where source_loaded_at <= (select max(staged_loads.source_loaded_at) from staged_loads)
+    where source_loaded_at <= (select max(validated_loads.source_loaded_at) from validated_loads)
     group by source_loaded_at
 
 ),
@@ -87,35 +87,38 @@ source_loads as (
 changed_loads as (
 
     select
-        coalesce(staged_loads.source_loaded_at, source_loads.source_loaded_at) as source_loaded_at,
-        coalesce(staged_loads.staged_rows, 0) as staged_rows,
+        coalesce(
+            validated_loads.source_loaded_at, source_loads.source_loaded_at
+        ) as source_loaded_at,
+        coalesce(validated_loads.validated_rows, 0) as validated_rows,
         coalesce(source_loads.source_rows, 0) as source_rows
 
-    from staged_loads
+    from validated_loads
     full outer join source_loads
-        on staged_loads.source_loaded_at = source_loads.source_loaded_at
-    where coalesce(staged_loads.staged_rows, 0) != coalesce(source_loads.source_rows, 0)
+        on validated_loads.source_loaded_at = source_loads.source_loaded_at
+    where coalesce(validated_loads.validated_rows, 0) != coalesce(source_loads.source_rows, 0)
 
 ),
 
 first_missing as (
 
-    -- of the staged rows of those load times, the first event id the table no longer has
+    -- of the rows validation holds of those load times, the first event id the table no longer
+    -- has
     select
-        staged.source_loaded_at,
-        min(staged.event_id) as first_missing_event_id
+        validated.source_loaded_at,
+        min(validated.event_id) as first_missing_event_id
 
-    from {{ ref('int_chat_events__validated') }} as staged
+    from {{ ref('int_chat_events__validated') }} as validated
     inner join changed_loads
-        on staged.source_loaded_at = changed_loads.source_loaded_at
+        on validated.source_loaded_at = changed_loads.source_loaded_at
     where not exists (
         select 1
         from {{ source('kakao', 'chat_events') }} as still_there
         where
-            still_there.source_loaded_at = staged.source_loaded_at
-            and {{ trim_whitespace('still_there.event_id') }} = staged.event_id
+            still_there.source_loaded_at = validated.source_loaded_at
+            and {{ trim_whitespace('still_there.event_id') }} = validated.event_id
     )
-    group by staged.source_loaded_at
+    group by validated.source_loaded_at
 
 ),
 
@@ -145,13 +148,13 @@ select
     '{{ chat_events_relation() | replace("'", "''") }}, loaded '
     || cast(changed_loads.source_loaded_at as {{ dbt.type_string() }}) as source_file,
     case
-        when changed_loads.staged_rows > changed_loads.source_rows
-            then changed_loads.staged_rows - changed_loads.source_rows
+        when changed_loads.validated_rows > changed_loads.source_rows
+            then changed_loads.validated_rows - changed_loads.source_rows
         else 0
     end as rows_no_longer_in_source,
     case
-        when changed_loads.source_rows > changed_loads.staged_rows
-            then changed_loads.source_rows - changed_loads.staged_rows
+        when changed_loads.source_rows > changed_loads.validated_rows
+            then changed_loads.source_rows - changed_loads.validated_rows
         else 0
     end as rows_not_read,
     first_missing.first_missing_event_id
