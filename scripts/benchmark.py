@@ -21,7 +21,10 @@ measures, on the same Parquet files:
               in four also reclaims the deleted rows the earlier days left (its checkpoint
               takes longer; the table notes which). For a history other than 30 days the data
               is generated at the same events per day, so the added days are the same size and
-              the times are comparable;
+              the times are comparable. The last added day is built a second time, from a
+              copy of the warehouse as it was before that day, as a scheduler runs it: with
+              the data tests, the unit tests and the publishing (its process time against the
+              whole full build's);
   spark       with --spark, the same full build of the smallest size on the local Spark
               session;
   writing     the full build's tables at the grain of the raw rows, copied from memory into a fresh
@@ -322,6 +325,7 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
     measurements.append(storing_tables(work / "full.duckdb", work, total, args.memory_limit))
     full.notes.append(f"{total / full.seconds:,.0f} events/s end to end; "
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
+    whole = None
     if not args.skip_whole:
         whole = dbt_build(glob, work, dbt_env(work / "whole.duckdb", args.memory_limit, work),
                           "whole build", total, whole=True)
@@ -336,7 +340,7 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
             history_data = args.data_dir / f"events_{events}_days_{generated_days}"
             generate(round(events * generated_days / (args.days + args.incremental_days)),
                      generated_days, history_data)
-        measurements += incremental(history_data, history_days, work, args, full)
+        measurements += incremental(history_data, history_days, work, args, full, whole)
     mean_days = [m for m in measurements if m.label.startswith("incremental: mean day")]
     for longer in mean_days[1:]:
         longer.notes.append(f"{longer.model_seconds / mean_days[0].model_seconds:.2f}x the "
@@ -353,8 +357,10 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
 
 
 def incremental(data: Path, history_days: int, work: Path, args: argparse.Namespace,
-                full: Measurement) -> list[Measurement]:
-    """Build `history_days` arrival days, then add the next days one incremental build each."""
+                full: Measurement, whole: Measurement | None = None) -> list[Measurement]:
+    """Build `history_days` arrival days, then add the next days one incremental build each.
+    With `whole` (the whole full build), the last day is built again from a copy of the
+    warehouse before it, with tests and publishing: what a scheduled day costs."""
     days = arrival_days(data)
     added = args.incremental_days
     if len(days) < history_days + added:
@@ -373,7 +379,10 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
     history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
                         f"history {history_days} days", events_in(days[:history_days]))
     one_days = []
+    before_last_day = work / f"incremental_{history_days}_before_last_day.duckdb"
     for number, day in enumerate(days[history_days:history_days + added], start=1):
+        if number == added and whole is not None:
+            shutil.copy2(work / f"incremental_{history_days}.duckdb", before_last_day)
         landing_with([day], landing)
         label = f"incremental +1 day on {history_days} (day {number})"
         one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env, label,
@@ -383,7 +392,18 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
         if reclaimed_deleted_rows(work / f"{label}.log"):
             one_day.notes.append("its checkpoint reclaimed deleted rows")
         one_days.append(one_day)
-    return [history, *one_days, mean_day(one_days, history_days, full)]
+    measurements = [history, *one_days, mean_day(one_days, history_days, full)]
+    if whole is not None:
+        whole_day = dbt_build(str(landing / "*" / "*.parquet"), work,
+                              dbt_env(before_last_day, args.memory_limit, work),
+                              f"whole build +1 day on {history_days} (day {added})",
+                              one_days[-1].events, whole=True)
+        whole_day.notes.insert(0, f"{whole_day.seconds / whole.seconds:.1%} of the whole full "
+                                  "build's process time; the same day as above, with the "
+                                  "tests and publishing")
+        before_last_day.unlink()
+        measurements.append(whole_day)
+    return measurements
 
 
 def reclaimed_deleted_rows(build_log: Path) -> bool:
