@@ -105,6 +105,36 @@ def test_the_contract_types_are_the_same_on_both_engines_but_the_zoned_instants(
     assert "fct_chat_rooms.opened_at" in zoned
 
 
+# The Hive metastore's column comment (COLUMNS_V2.COMMENT) holds 256 characters; a longer one
+# fails there and the metastore retries it for about 20 s before Spark stores the view otherwise.
+HIVE_COLUMN_COMMENT_LIMIT = 256
+
+
+def test_no_spark_view_gives_the_metastore_a_column_comment_it_cannot_hold(
+    manifests: dict[str, dict],
+) -> None:
+    """On Spark a view's column comments go into its column list, so into the Hive metastore
+    (the tables' are not persisted on Parquet): every comment a view persists fits there, and
+    the audit view, whose comments do not, persists its relation's comment only."""
+    views = {node["name"]: node for node in manifests["spark"]["nodes"].values()
+             if node["resource_type"] == "model" and node["config"]["materialized"] == "view"}
+    assert "fct_chat_event_audit" in views
+    persisting = {name: node for name, node in views.items()
+                  if node["config"]["persist_docs"].get("columns")}
+    assert "fct_chat_event_audit" not in persisting
+    assert persisting, "no Spark view persists its columns' comments: the check checks nothing"
+    too_long = [f"{name}.{column} ({len(spec['description'])} characters)"
+                for name, node in persisting.items() for column, spec in node["columns"].items()
+                if len(spec["description"]) > HIVE_COLUMN_COMMENT_LIMIT]
+    assert not too_long, "Spark view column comments too long for the metastore: " + ", ".join(
+        too_long)
+    audit_columns = views["fct_chat_event_audit"]["columns"].values()
+    assert any(len(spec["description"]) > HIVE_COLUMN_COMMENT_LIMIT for spec in audit_columns)
+    duck_audit = next(node for node in manifests["duckdb"]["nodes"].values()
+                      if node["name"] == "fct_chat_event_audit")
+    assert duck_audit["config"]["persist_docs"] == {"relation": True, "columns": True}
+
+
 def test_the_contracts_name_every_column_of_the_built_marts_with_its_type(
     fixture_warehouse: tuple[str, duckdb.DuckDBPyConnection], manifests: dict[str, dict],
 ) -> None:

@@ -1,6 +1,11 @@
 {#- a table when customer ids are pseudonymised: the keyed hash needs the key, which a reader
-    of the view would not have -#}
-{{ config(materialized='table' if kakao_flag('pseudonymize_customer_ids') else 'view') }}
+    of the view would not have. On Spark without its columns' comments: a view's go to the Hive
+    metastore, which holds 256 characters of a column's comment; a longer one fails there, and
+    the metastore retries it for about 20 s on every build (Spark's tables carry none either) -#}
+{{ config(
+    materialized='table' if kakao_flag('pseudonymize_customer_ids') else 'view',
+    persist_docs={'relation': true, 'columns': target.type != 'spark'},
+) }}
 
 -- Every raw chat-event row exactly once, with what became of it (DECISIONLOG D14):
 --   billed   / room_activity            a room_opened or message inside a room (on a charged day);
