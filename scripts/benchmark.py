@@ -375,18 +375,19 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
     # history: the first `history_days` arrival days; then the next ones (full days' deliveries,
     # not the thin tail of late rows after the generated period)
     landing = landing_with(days[:history_days], work / f"landing_{history_days}")
-    env = dbt_env(work / f"incremental_{history_days}.duckdb", args.memory_limit, work)
-    history = dbt_build(str(landing / "*" / "*.parquet"), work, env,
-                        f"history {history_days} days", events_in(days[:history_days]))
+    landing_glob = str(landing / "*" / "*.parquet")
+    database = work / f"incremental_{history_days}.duckdb"
+    env = dbt_env(database, args.memory_limit, work)
+    history = dbt_build(landing_glob, work, env, f"history {history_days} days",
+                        events_in(days[:history_days]))
     one_days = []
     before_last_day = work / f"incremental_{history_days}_before_last_day.duckdb"
     for number, day in enumerate(days[history_days:history_days + added], start=1):
         if number == added and whole is not None:
-            shutil.copy2(work / f"incremental_{history_days}.duckdb", before_last_day)
+            shutil.copy2(database, before_last_day)
         landing_with([day], landing)
         label = f"incremental +1 day on {history_days} (day {number})"
-        one_day = dbt_build(str(landing / "*" / "*.parquet"), work, env, label,
-                            events_in([day]))
+        one_day = dbt_build(landing_glob, work, env, label, events_in([day]))
         one_day.notes.append(f"models {one_day.model_seconds / full.model_seconds:.1%} "
                              "of the full build's")
         if reclaimed_deleted_rows(work / f"{label}.log"):
@@ -394,7 +395,7 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
         one_days.append(one_day)
     measurements = [history, *one_days, mean_day(one_days, history_days, full)]
     if whole is not None:
-        whole_day = dbt_build(str(landing / "*" / "*.parquet"), work,
+        whole_day = dbt_build(landing_glob, work,
                               dbt_env(before_last_day, args.memory_limit, work),
                               f"whole build +1 day on {history_days} (day {added})",
                               one_days[-1].events, whole=True)
