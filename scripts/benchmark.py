@@ -7,11 +7,13 @@ measures, on the same Parquet files:
               dbt's run results: the wall time from the first model's start to the end of the
               on-run-end hooks, which checkpoint the warehouse file; with 2 threads, models
               run side by side) and the whole process, with its peak resident memory;
-  whole       the build as a scheduler runs it, into another fresh file: `dbt build` with the
-              data tests, the unit tests and the publishing of the marts; its process time
-              against the baseline is the whole build's ratio (start-up, tests and publishing
-              included), and its notes split the time among models, data tests, unit tests and
-              hooks (summed over dbt's two threads);
+  whole       the build as a scheduler runs it (docs/pipelines.md), into another fresh file:
+              `dbt build` with the data tests and the publishing of the marts; its process
+              time against the baseline is the whole build's ratio (start-up, tests and
+              publishing included), and its notes split the time among models, data tests
+              and hooks (summed over dbt's two threads);
+  unit tests  the dbt unit tests, which development and CI run and the scheduled build leaves
+              out: `dbt test --select test_type:unit` on the whole build's warehouse;
   baseline    the same rules as one hand-written DuckDB query (benchmarks/baseline.sql), whose
               monthly totals must equal fct_monthly_fees (the run stops if they do not);
   incremental a build on the first N arrival days (--history-days, 30 by default), then the
@@ -23,8 +25,8 @@ measures, on the same Parquet files:
               is generated at the same events per day, so the added days are the same size and
               the times are comparable. The last added day is built a second time, from a
               copy of the warehouse as it was before that day, as a scheduler runs it: with
-              the data tests, the unit tests and the publishing (its process time against the
-              whole full build's);
+              the data tests and the publishing (its process time against the whole full
+              build's);
   spark       with --spark, the same full build of the smallest size on the local Spark
               session;
   writing     the full build's tables at the grain of the raw rows, copied from memory into a fresh
@@ -157,14 +159,14 @@ def dbt_build(glob: str, work: Path, env: dict[str, str], label: str, events: in
               extra_vars: dict[str, object] | None = None, target: str = "duckdb",
               whole: bool = False) -> Measurement:
     """`dbt build` of seeds and models (no tests) on `glob`; model time from run_results. With
-    `whole`, the build as a scheduler runs it: data tests, unit tests and publishing too; its
-    time is the process's, and the notes split it by kind of node."""
+    `whole`, the build as a scheduler runs it: data tests and publishing too; its time is the
+    process's, and the notes split it by kind of node."""
     target_path = work / f"target_{label}"
     all_vars = {"chat_events_path": glob, **BENCH_VARS, **(extra_vars or {}),
                 **({"publish_marts": True} if whole else {})}
     command = [str(BIN / "dbt"), "build", "--target", target, "--project-dir", str(PROJECT_DIR),
-               *([] if whole else ["--exclude-resource-type", "test",
-                                   "--exclude-resource-type", "unit_test"]),
+               *([] if whole else ["--exclude-resource-type", "test"]),
+               "--exclude-resource-type", "unit_test",
                "--target-path", str(target_path), "--log-path", str(work / "logs"),
                "--vars", json.dumps(all_vars)]
     log(f"{label}: dbt build on {target} ...")
@@ -176,6 +178,26 @@ def dbt_build(glob: str, work: Path, env: dict[str, str], label: str, events: in
     if not whole:
         return Measurement(label, events, seconds, model_seconds, peak)
     return Measurement(label, events, seconds, None, peak, [time_by_kind(results)])
+
+
+def unit_tests(glob: str, work: Path, env: dict[str, str]) -> Measurement:
+    """The dbt unit tests on their own, as development and CI run them (`make test`); the
+    scheduled build leaves them out. Their fixtures are their input, whatever the warehouse
+    holds."""
+    label = "unit tests"
+    target_path = work / f"target_{label}"
+    command = [str(BIN / "dbt"), "test", "--select", "test_type:unit",
+               "--project-dir", str(PROJECT_DIR), "--target-path", str(target_path),
+               "--log-path", str(work / "logs"),
+               "--vars", json.dumps({"chat_events_path": glob, **BENCH_VARS})]
+    log(f"{label}: dbt test ...")
+    seconds, peak = measured(command, env, work, work / f"{label}.log")
+    results = [r for r in json.loads((target_path / "run_results.json").read_text())["results"]
+               if r["unique_id"].startswith("unit_test.")]
+    log(f"{label}: {seconds:.1f} s")
+    return Measurement(label, 0, seconds, None, peak, [
+        f"{len(results)} unit tests, {sum(r['execution_time'] for r in results):.1f} s summed "
+        "over dbt's two threads; not in the scheduled build"])
 
 
 def time_by_kind(results: list[dict]) -> str:
@@ -331,6 +353,8 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
                           "whole build", total, whole=True)
         whole.notes.insert(0, f"the whole build {whole.seconds / base.seconds:.2f}x baseline")
         measurements.append(whole)
+        measurements.append(unit_tests(glob, work, dbt_env(work / "whole.duckdb", args.memory_limit,
+                                                      work)))
 
     for history_days in ([] if args.skip_incremental else args.history_days):
         history_data = data
@@ -435,7 +459,7 @@ def table(measurements: list[Measurement], baseline_seconds: dict[int, float]) -
         timed = m.model_seconds if m.model_seconds is not None else m.seconds
         ratio = timed / baseline_seconds[m.events] if m.events in baseline_seconds else None
         lines.append(
-            f"| {m.label} | {m.events:,} | {m.seconds:.1f} | "
+            f"| {m.label} | {f'{m.events:,}' if m.events else ''} | {m.seconds:.1f} | "
             f"{'' if m.model_seconds is None else f'{m.model_seconds:.1f}'} | "
             f"{'' if ratio is None else f'{ratio:.2f}'} | "
             f"{'' if m.peak_rss_mib is None else f'{m.peak_rss_mib:,.0f}'} | "
