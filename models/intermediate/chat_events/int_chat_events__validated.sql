@@ -223,6 +223,19 @@ events as (
 
 {% endif %}
 
+{#- each event_id's rows, the valid ones first in the order of D6; and the smallest and largest
+    content fingerprint among all its rows (they differ: a conflict) -#}
+{%- set ranking_within_event_id -%}
+row_number() over (
+            partition by event_id
+            order by rejection_reason is not null, occurred_at, content_fingerprint, raw_row_id
+        ) as position_within_event_id,
+        min(content_fingerprint) over (partition by event_id) as first_fingerprint,
+        max(content_fingerprint) over (partition by event_id) as last_fingerprint
+{%- endset %}
+
+{% if computes_a_cte_once() %}
+
 shared_event_ids as (
 
     -- the event_ids with more than one row: the only ones with a row to choose (a few in a
@@ -238,16 +251,10 @@ shared_event_ids as (
 
 ranked as (
 
-    -- each shared event_id's rows, the valid ones first in the order of D6; and the smallest
-    -- and largest content fingerprint among all its rows (they differ: a conflict)
+    -- each shared event_id's rows, ranked
     select
         *,
-        row_number() over (
-            partition by event_id
-            order by rejection_reason is not null, occurred_at, content_fingerprint, raw_row_id
-        ) as position_within_event_id,
-        min(content_fingerprint) over (partition by event_id) as first_fingerprint,
-        max(content_fingerprint) over (partition by event_id) as last_fingerprint
+        {{ ranking_within_event_id }}
 
     from events
     where event_id in (select shared_event_ids.event_id from shared_event_ids)
@@ -265,6 +272,23 @@ ranked as (
     where event_id is null or event_id not in (select shared_event_ids.event_id from shared_event_ids)
 
 ),
+
+{% else %}
+
+ranked as (
+
+    -- Spark computes a CTE again at each reference, and `events` (of an incremental build) reads
+    -- this table and the staged rows many times: one window over all rows reads it once, where
+    -- the split above would read it three times (macro computes_a_cte_once)
+    select
+        *,
+        {{ ranking_within_event_id }}
+
+    from events
+
+),
+
+{% endif %}
 
 final as (
 
