@@ -187,9 +187,11 @@ def makefile_copy(tmp_path: Path) -> Path:
 
 
 def dry_run(folder: Path, *args: str) -> list[str]:
+    """The commands `make -n` prints, one per line (a recipe line continued with a backslash
+    joined into one)."""
     result = make("-n", *args, cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout.splitlines()
+    return re.sub(r"\\\n\s*", "", result.stdout).splitlines()
 
 
 def test_make_run_installs_the_base_dependencies_and_make_test_the_dev_tools(
@@ -216,6 +218,8 @@ def test_make_build_passes_the_files_named_as_vars(makefile_copy: Path) -> None:
     (makefile_copy / ".venv" / ".installed-stamp").touch()
     [command] = dry_run(makefile_copy, "build", "EVENTS=landing/*.csv", "INVOICES=inv.csv",
                         "TEAMS=teams.csv")
+    # the scheduled build: the data tests run, the unit tests are left to `make test`
+    assert "scripts/dbt_build.py build --exclude-resource-type unit_test " in command
     assert command.endswith(
         """ --vars '{chat_events_path: "landing/*.csv", invoices_path: "inv.csv","""
         """ consultant_teams_path: "teams.csv"}'""")
