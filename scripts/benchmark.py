@@ -155,24 +155,31 @@ def dbt_env(database: Path, memory_limit: str | None, work: Path) -> dict[str, s
     return env
 
 
+def run_dbt(args: list[str], work: Path, env: dict[str, str], label: str,
+            all_vars: dict[str, object]) -> tuple[float, float, list[dict]]:
+    """`dbt <args>` on the project, its output in work/<label>.log: process seconds, peak RSS
+    MiB, and the run results."""
+    target_path = work / f"target_{label}"
+    command = [str(BIN / "dbt"), *args, "--project-dir", str(PROJECT_DIR),
+               "--target-path", str(target_path), "--log-path", str(work / "logs"),
+               "--vars", json.dumps(all_vars)]
+    log(f"{label}: dbt {args[0]} ...")
+    seconds, peak = measured(command, env, work, work / f"{label}.log")
+    return seconds, peak, json.loads((target_path / "run_results.json").read_text())["results"]
+
+
 def dbt_build(glob: str, work: Path, env: dict[str, str], label: str, events: int,
               extra_vars: dict[str, object] | None = None, target: str = "duckdb",
               whole: bool = False) -> Measurement:
     """`dbt build` of seeds and models (no tests) on `glob`; model time from run_results. With
     `whole`, the build as a scheduler runs it: data tests and publishing too; its time is the
     process's, and the notes split it by kind of node."""
-    target_path = work / f"target_{label}"
     all_vars = {"chat_events_path": glob, **BENCH_VARS, **(extra_vars or {}),
                 **({"publish_marts": True} if whole else {})}
-    command = [str(BIN / "dbt"), "build", "--target", target, "--project-dir", str(PROJECT_DIR),
-               *([] if whole else ["--exclude-resource-type", "test"]),
-               "--exclude-resource-type", "unit_test",
-               "--target-path", str(target_path), "--log-path", str(work / "logs"),
-               "--vars", json.dumps(all_vars)]
-    log(f"{label}: dbt build on {target} ...")
-    seconds, peak = measured(command, {**env, "KAKAO_PUBLISH_DIR": str(work / "published")},
-                             work, work / f"{label}.log")
-    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    seconds, peak, results = run_dbt(
+        ["build", "--target", target, *([] if whole else ["--exclude-resource-type", "test"]),
+         "--exclude-resource-type", "unit_test"],
+        work, {**env, "KAKAO_PUBLISH_DIR": str(work / "published")}, label, all_vars)
     model_seconds = model_wall_seconds([r for r in results if counts_as_model_time(r)])
     log(f"{label}: {seconds:.1f} s (models {model_seconds:.1f} s), peak {peak:,.0f} MiB")
     if not whole:
@@ -185,18 +192,12 @@ def unit_tests(glob: str, work: Path, env: dict[str, str]) -> Measurement:
     scheduled build leaves them out. Their fixtures are their input, whatever the warehouse
     holds."""
     label = "unit tests"
-    target_path = work / f"target_{label}"
-    command = [str(BIN / "dbt"), "test", "--select", "test_type:unit",
-               "--project-dir", str(PROJECT_DIR), "--target-path", str(target_path),
-               "--log-path", str(work / "logs"),
-               "--vars", json.dumps({"chat_events_path": glob, **BENCH_VARS})]
-    log(f"{label}: dbt test ...")
-    seconds, peak = measured(command, env, work, work / f"{label}.log")
-    results = [r for r in json.loads((target_path / "run_results.json").read_text())["results"]
-               if r["unique_id"].startswith("unit_test.")]
+    seconds, peak, results = run_dbt(["test", "--select", "test_type:unit"], work, env, label,
+                                     {"chat_events_path": glob, **BENCH_VARS})
+    unit = [r for r in results if r["unique_id"].startswith("unit_test.")]
     log(f"{label}: {seconds:.1f} s")
     return Measurement(label, 0, seconds, None, peak, [
-        f"{len(results)} unit tests, {sum(r['execution_time'] for r in results):.1f} s summed "
+        f"{len(unit)} unit tests, {sum(r['execution_time'] for r in unit):.1f} s summed "
         "over dbt's two threads; not in the scheduled build"])
 
 
@@ -349,12 +350,11 @@ def run_size(events: int, args: argparse.Namespace) -> list[Measurement]:
                       f"models {full.model_seconds / base.seconds:.2f}x baseline")
     whole = None
     if not args.skip_whole:
-        whole = dbt_build(glob, work, dbt_env(work / "whole.duckdb", args.memory_limit, work),
-                          "whole build", total, whole=True)
+        whole_env = dbt_env(work / "whole.duckdb", args.memory_limit, work)
+        whole = dbt_build(glob, work, whole_env, "whole build", total, whole=True)
         whole.notes.insert(0, f"the whole build {whole.seconds / base.seconds:.2f}x baseline")
         measurements.append(whole)
-        measurements.append(unit_tests(glob, work, dbt_env(work / "whole.duckdb", args.memory_limit,
-                                                      work)))
+        measurements.append(unit_tests(glob, work, whole_env))
 
     for history_days in ([] if args.skip_incremental else args.history_days):
         history_data = data
