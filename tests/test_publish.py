@@ -1,10 +1,12 @@
 """Publishing the marts for BI tools (macro publish_marts, on-run-end).
 
 After a successful build every mart is a Parquet file in a new version folder of
-KAKAO_PUBLISH_DIR, equal to its table; `current` points to it and kakao_billing_marts.duckdb
-holds views over its files. A BI tool reading those never blocks the next build, and sees one
-build's marts, never a mix, even when a build is killed while it publishes. A failed build
-publishes nothing. Builds run in separate dbt processes, as a scheduler runs them.
+KAKAO_PUBLISH_DIR, equal to its table (the audit: a folder of them by billing day, the days
+whose rows did not change carried over from the version before); `current` points to it and
+kakao_billing_marts.duckdb holds views over its files. A BI tool reading those never blocks the
+next build, and sees one build's marts, never a mix, even when a build is killed while it
+publishes. A failed build publishes nothing. Builds run in separate dbt processes, as a
+scheduler runs them.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ warehouse, published, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv
 inode = os.stat(warehouse).st_ino
 catalog = duckdb.connect(str(published / "kakao_billing_marts.duckdb"), read_only=True)
 memory = duckdb.connect()
-files = sorted((published / "current").resolve().glob("*.parquet"))
+files = [str(path) if path.suffix == ".parquet" else f"{path}/**/*.parquet"
+         for path in sorted((published / "current").resolve().iterdir())]
 views = [name for (name,) in catalog.execute(
     "select view_name from duckdb_views() where schema_name = 'marts'").fetchall()]
 seen, reads, reads_while_locked, errors = set(), 0, 0, []
@@ -65,7 +68,8 @@ while not stop.exists() and time.monotonic() < deadline:
         counts = tuple(catalog.execute(f"select count(*) from marts.{view}").fetchone()[0]
                        for view in views)
         direct = tuple(
-            memory.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+            memory.execute(f"select count(*) from read_parquet('{path}', hive_partitioning = false)"
+                           ).fetchone()[0]
             for path in files)
         seen.add((counts, direct))
         reads += 1
@@ -109,6 +113,16 @@ def rows_differing(connection: duckdb.DuckDBPyConnection, left: str, right: str)
         f" union all (from {right} except all from {left}))").fetchone()[0]
 
 
+def published_relation(version: Path, mart: str) -> str | None:
+    """How a reader reads a mart's files in a version: its Parquet file, or the files of its
+    folder (the audit's, by day) read as files only; None when it has neither."""
+    if (version / f"{mart}.parquet").is_file():
+        return f"read_parquet('{version / mart}.parquet')"
+    if (version / mart).is_dir():
+        return f"read_parquet('{version / mart}/**/*.parquet', hive_partitioning = false)"
+    return None
+
+
 def published_types(columns: list[tuple]) -> list[tuple]:
     """A table's `describe` rows as its Parquet file has them: Parquet has no 128-bit integer,
     so a HUGEINT column is published as DECIMAL(38,0)."""
@@ -122,14 +136,15 @@ def test_every_mart_is_published_as_parquet_equal_to_its_table(work_dir: Path) -
     marts = mart_tables(work_dir / "warehouse.duckdb")
     assert "fct_monthly_fees" in marts and "fct_room_charges" in marts
     assert current.parent == published / "versions"
-    assert sorted(path.stem for path in current.glob("*.parquet")) == marts
+    assert sorted(path.name.removesuffix(".parquet") for path in current.iterdir()) == marts
+    assert (current / "fct_chat_event_audit").is_dir()
     assert leftovers(published) == []
     with duckdb.connect(":memory:") as connection:
         connection.execute("set TimeZone = 'UTC'")
         connection.execute(f"attach '{work_dir / 'warehouse.duckdb'}' as wh (read_only)")
         connection.execute(f"attach '{published / CATALOG}' as bi (read_only)")
         for mart in marts:
-            table, file, view = (f"wh.marts.{mart}", f"read_parquet('{current / mart}.parquet')",
+            table, file, view = (f"wh.marts.{mart}", published_relation(current, mart),
                                  f"bi.marts.{mart}")
             assert published_types(connection.execute(f"describe {table}").fetchall()) == \
                 connection.execute(f"describe select * from {file}").fetchall(), mart
@@ -198,7 +213,7 @@ def test_publish_marts_false_given_as_text_publishes_nothing(work_dir: Path) -> 
 def test_a_failed_build_publishes_nothing(work_dir: Path) -> None:
     published = work_dir / "published"
     version_before = (published / "current").resolve()
-    before = {path.name: path.read_bytes() for path in version_before.glob("*.parquet")}
+    before = {path: path.read_bytes() for path in version_before.rglob("*.parquet")}
     # Truncating an event file the warehouse has read fails the data test
     # loaded_rows_are_still_in_the_source: the build fails, the last good files stay. The file
     # is put back after: the module's other tests build on the same folder, in any order (the
@@ -213,7 +228,7 @@ def test_a_failed_build_publishes_nothing(work_dir: Path) -> None:
     finally:
         events.write_text(original, encoding="utf-8")
     assert (published / "current").resolve() == version_before
-    after = {path.name: path.read_bytes() for path in version_before.glob("*.parquet")}
+    after = {path: path.read_bytes() for path in version_before.rglob("*.parquet")}
     assert after == before
     assert leftovers(published) == []
 
@@ -250,6 +265,63 @@ LATE_ROOM = [
      "customer_id": "cu_torn", "event_type": "message", "sender_type": "consultant",
      "consultant_id": "kim", "message_text": "네"},
 ]
+
+
+def audit_day_files(version: Path) -> dict[str, int]:
+    """The audit's day folders in a version, each with its Parquet file's inode."""
+    return {path.parent.name: path.stat().st_ino
+            for path in (version / "fct_chat_event_audit").glob("*/*.parquet")}
+
+
+def test_an_audit_day_is_written_again_only_when_its_rows_or_the_audits_sql_change(
+    tmp_path: Path,
+) -> None:
+    """The audit is published as a folder per billing day (audit_day=rejected: the rejected
+    rows). A build that adds a room on 20 May writes that day again and carries the other days
+    over from the version before (the same files, hard-linked); after a change to the audit's
+    SQL, every day is written again. Each time, the published audit equals the warehouse's."""
+    project, work = tmp_path / "project", tmp_path / "work"
+    copy_project(project)
+    shutil.copytree(FIXTURE_EVENTS, work / "events")
+    events = work / "events" / "*.csv"
+
+    def build() -> tuple[dict[str, int], str, list[str]]:
+        """The published day folders, the build's log line on the audit, and the folders the
+        warehouse's audit rows belong in."""
+        result = run_dbt_cli(BUILD, work, events_path=events, project_dir=project)
+        current = (work / "published" / "current").resolve()
+        with duckdb.connect() as connection:
+            connection.execute("set TimeZone = 'UTC'")
+            connection.execute(f"attach '{work / 'warehouse.duckdb'}' as wh (read_only)")
+            assert rows_differing(connection, "wh.marts.fct_chat_event_audit",
+                                  published_relation(current, "fct_chat_event_audit")) == 0
+            days = [day for (day,) in connection.execute(
+                "select distinct 'audit_day=' || coalesce(strftime(billing_date, '%Y-%m-%d'),"
+                " 'rejected') from wh.marts.fct_chat_event_audit order by 1").fetchall()]
+        logged = [line.split("fct_chat_event_audit: ", 1)[1]
+                  for line in result.stdout.splitlines() if "fct_chat_event_audit: " in line]
+        return audit_day_files(current), logged[0], days
+
+    first, logged, days = build()
+    assert sorted(first) == days and "audit_day=rejected" in days and len(days) > 10
+    assert logged.startswith(f"{len(days)} day(s) written")
+
+    write_events_csv(LATE_ROOM, work / "events" / "late_room.csv")
+    second, logged, days = build()
+    assert sorted(second) == days and "audit_day=2026-05-20" in days
+    assert [day for day in days if second[day] != first.get(day)] == ["audit_day=2026-05-20"]
+    assert logged == (f"1 day(s) written (2026-05-20), {len(days) - 1} carried over unchanged"
+                      " from the version before")
+
+    # the same rows, by other SQL
+    audit_sql = project / "models" / "marts" / "fct_chat_event_audit.sql"
+    audit_sql.write_text(audit_sql.read_text(encoding="utf-8").replace(
+        "raw_rows.event_id,", "coalesce(raw_rows.event_id, raw_rows.event_id) as event_id,", 1),
+        encoding="utf-8")
+    third, logged, days = build()
+    assert sorted(third) == days == sorted(second)
+    assert all(third[day] != second[day] for day in days)
+    assert logged.startswith(f"{len(days)} day(s) written")
 
 
 def visible_parquet_files(folder: Path) -> dict[Path, int]:
@@ -329,8 +401,7 @@ def test_a_build_killed_while_it_publishes_leaves_the_last_complete_publish(
             connection.execute(f"attach '{published / CATALOG}' as bi (read_only)")
             views = origins(connection, {mart: f"bi.marts.{mart}" for mart in marts})
             files = origins(connection, {
-                mart: f"read_parquet('{current / mart}.parquet')"
-                if (current / f"{mart}.parquet").is_file() else None for mart in marts})
+                mart: published_relation(current, mart) for mart in marts})
         return views, files
 
     views, files = published_state()

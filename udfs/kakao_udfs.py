@@ -33,6 +33,11 @@ Each rename is atomic, so a reader of the catalog or of `current`, and a build k
 moment, finds all of one build's marts, never a mix. The version before stays for readers that
 still have it open; older ones, and whatever an interrupted publish left, are removed. Both run
 once per build, in the dbt process.
+
+`kakao_publish_link(source_dir, target_dir)`: hard-links the files of a folder of the version
+before into the version being written (a copy where the file system has no hard links): how a
+day of the audit whose rows did not change is carried over without writing it again (macro
+publish_audit_by_day). Returns the number of files.
 """
 
 from __future__ import annotations
@@ -216,19 +221,41 @@ def publish_stage(publish_dir: str) -> str:
     return str(staging)
 
 
-def write_catalog(path: Path, files: list[Path]) -> None:
-    """A DuckDB file of views marts.<file name> over the Parquet files (absolute paths), in the
-    oldest storage format this DuckDB writes, so that any DuckDB client from 1.0 on (the CLI, a
-    BI tool's driver) can open it, whatever version built the warehouse."""
+def publish_link(source_dir: str, target_dir: str) -> str:
+    """Hard-link every file of source_dir into target_dir (created); a copy where the file
+    system refuses hard links. Returns how many files."""
+    target = Path(target_dir)
+    target.mkdir(parents=True)
+    files = sorted(path for path in Path(source_dir).iterdir() if path.is_file())
+    for file in files:
+        try:
+            os.link(file, target / file.name)
+        except OSError:
+            shutil.copy2(file, target / file.name)
+    return str(len(files))
+
+
+def published_marts(version: Path) -> list[Path]:
+    """A version's marts: a Parquet file each, or a folder of them (the audit, by day)."""
+    return sorted(path for path in version.iterdir()
+                  if path.suffix == ".parquet" or (path.is_dir() and path.suffix == ""))
+
+
+def write_catalog(path: Path, marts: list[Path]) -> None:
+    """A DuckDB file of views marts.<name> over the marts' Parquet files (absolute paths; every
+    file under a mart's folder, its partition folders read as folders only), in the oldest
+    storage format this DuckDB writes, so that any DuckDB client from 1.0 on (the CLI, a BI
+    tool's driver) can open it, whatever version built the warehouse."""
     with duckdb.connect() as connection:
         quoted = str(path).replace("'", "''")
         connection.execute(f"attach '{quoted}' as published_catalog "
                            f"(storage_version '{CATALOG_STORAGE_VERSION}')")
         connection.execute("create schema published_catalog.marts")
-        for file in files:
-            quoted = str(file).replace("'", "''")
-            connection.execute(f'create view published_catalog.marts."{file.stem}" as '
-                               f"select * from read_parquet('{quoted}')")
+        for mart in marts:
+            files = f"{mart}/**/*.parquet" if mart.is_dir() else str(mart)
+            quoted = files.replace("'", "''")
+            connection.execute(f'create view published_catalog.marts."{mart.stem}" as '
+                               f"select * from read_parquet('{quoted}', hive_partitioning = false)")
         connection.execute("detach published_catalog")
 
 
@@ -241,7 +268,7 @@ def published_versions(target: Path) -> set[str]:
             str(target / CATALOG_FILE), read_only=True) as catalog:
         for (sql,) in catalog.execute(
                 "select sql from duckdb_views() where schema_name = 'marts'").fetchall():
-            versions.update(re.findall(rf"/{VERSIONS}/([^/']+)/[^/']+\.parquet'", sql))
+            versions.update(re.findall(rf"/{VERSIONS}/([^/']+)/[^']*\.parquet'", sql))
     return versions
 
 
@@ -265,10 +292,10 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
     version = staging.with_suffix("")
     os.rename(staging, version)
     keep = {version.name, *published_versions(target)}
-    files = sorted(version.glob("*.parquet"))
+    marts = published_marts(version)
 
     catalog = target / f"{TEMPORARY}{version.name}-{CATALOG_FILE}"
-    write_catalog(catalog, files)
+    write_catalog(catalog, marts)
     os.replace(catalog, target / CATALOG_FILE)
     link = target / f"{TEMPORARY}{version.name}-{CURRENT}"
     os.symlink(Path(VERSIONS) / version.name, link)
@@ -283,7 +310,7 @@ def publish_commit(staging_dir: str, publish_dir: str) -> str:
     former = sorted(target.glob("*.parquet"))
     for path in former:
         path.unlink()
-    message = (f"Published {len(files)} marts as Parquet to {version} (now {target / CURRENT})"
+    message = (f"Published {len(marts)} marts as Parquet to {version} (now {target / CURRENT})"
                f" and the views in {target / CATALOG_FILE}")
     if former:
         message += (f"\nRemoved {len(former)} Parquet file{'s' if len(former) > 1 else ''} from"
@@ -364,6 +391,7 @@ class Plugin(BasePlugin):
             "kakao_csv_field_count_error": (csv_field_count_error, ["VARCHAR"]),
             "kakao_publish_stage": (publish_stage, ["VARCHAR"]),
             "kakao_publish_commit": (publish_commit, ["VARCHAR", "VARCHAR"]),
+            "kakao_publish_link": (publish_link, ["VARCHAR", "VARCHAR"]),
         }
         for name, (function, arguments) in file_functions.items():
             with contextlib.suppress(duckdb.InvalidInputException):

@@ -1,6 +1,7 @@
 {#-
     Run at the end of every dbt invocation (on-run-end). After a `dbt build` or `dbt run` in
-    which nothing failed, writes every model of schema `marts` as a Parquet file into a new
+    which nothing failed, writes every model of schema `marts` as a Parquet file (the audit: a
+    folder of them by billing day, macro publish_audit_by_day) into a new
     version folder versions/<id>/ of env KAKAO_PUBLISH_DIR (default: folder `published` next to
     the warehouse file, so warehouse/published; a relative path is taken from the directory dbt
     runs in). Then kakao_publish_commit renames a new kakao_billing_marts.duckdb (a small DuckDB
@@ -115,6 +116,7 @@
     {%- set staging = run_query(
         "select kakao_publish_stage(" ~ quoted_dir ~ ")").columns[0].values()[0] -%}
 
+    {%- set audit = kakao_model_relation('fct_chat_event_audit') -%}
     {%- for relation in marts -%}
         {%- set file = staging ~ '/' ~ relation.identifier ~ '.parquet' -%}
         {#- Parquet has no 128-bit integer, and DuckDB would write one (a plain sum() of integers
@@ -127,11 +129,16 @@
             {%- endif -%}
         {%- endfor -%}
         {%- set replaced = (' replace (' ~ casts | join(', ') ~ ')') if casts else '' -%}
-        {#- zstd at level 1: on the 10M audit as small a file as the default level, and about
-            a quarter faster to write (benchmarks/results.md) -#}
-        {%- do run_query("copy (select *" ~ replaced ~ " from " ~ relation ~ ") to '"
-            ~ file | replace("'", "''")
-            ~ "' (format parquet, compression zstd, compression_level 1)") -%}
+        {%- if relation.schema == audit.schema and relation.identifier == audit.identifier -%}
+            {#- a folder per billing day, unchanged days carried over (D44) -#}
+            {%- do publish_audit_by_day(relation, staging, '*' ~ replaced) -%}
+        {%- else -%}
+            {#- zstd at level 1: on the 10M audit as small a file as the default level, and
+                about a quarter faster to write (benchmarks/results.md) -#}
+            {%- do run_query("copy (select *" ~ replaced ~ " from " ~ relation ~ ") to '"
+                ~ file | replace("'", "''")
+                ~ "' (format parquet, compression zstd, compression_level 1)") -%}
+        {%- endif -%}
     {%- endfor -%}
 
     {#- switches the catalog and `current` to the new version; returns what to log -#}
