@@ -277,9 +277,12 @@ def test_an_audit_day_is_written_again_only_when_its_rows_or_the_audits_sql_chan
     tmp_path: Path,
 ) -> None:
     """The audit is published as a folder per billing day (audit_day=rejected: the rejected
-    rows). A build that adds a room on 20 May writes that day again and carries the other days
-    over from the version before (the same files, hard-linked); after a change to the audit's
-    SQL, every day is written again. Each time, the published audit equals the warehouse's."""
+    rows). A build that adds a room on 20 May and a second, different row of an event of 10 May
+    writes again 20 May, 10 May (whose row is now flagged as an event_id conflict, although no
+    new row fell on it) and the rejected rows (the second row is a duplicate), and carries the
+    other days over from the version before (the same files, hard-linked); after a change to the
+    audit's SQL, every day is written again. Each time, the published audit equals the
+    warehouse's."""
     project, work = tmp_path / "project", tmp_path / "work"
     copy_project(project)
     shutil.copytree(FIXTURE_EVENTS, work / "events")
@@ -306,12 +309,16 @@ def test_an_audit_day_is_written_again_only_when_its_rows_or_the_audits_sql_chan
     assert sorted(first) == days and "audit_day=rejected" in days and len(days) > 10
     assert logged.startswith(f"{len(days)} day(s) written")
 
-    write_events_csv(LATE_ROOM, work / "events" / "late_room.csv")
+    conflicting = {"event_id": "ex20_m02", "occurred_at": "2026-05-10T10:30:00+09:00",
+                   "channel_id": "ex_20_messages", "customer_id": "cu_a", "event_type": "message",
+                   "sender_type": "consultant", "consultant_id": "kim", "message_text": "다시"}
+    write_events_csv([*LATE_ROOM, conflicting], work / "events" / "late_room.csv")
     second, logged, days = build()
     assert sorted(second) == days and "audit_day=2026-05-20" in days
-    assert [day for day in days if second[day] != first.get(day)] == ["audit_day=2026-05-20"]
-    assert logged == (f"1 day(s) written (2026-05-20), {len(days) - 1} carried over unchanged"
-                      " from the version before")
+    assert [day for day in days if second[day] != first.get(day)] == \
+        ["audit_day=2026-05-10", "audit_day=2026-05-20", "audit_day=rejected"]
+    assert logged == ("3 day(s) written (2026-05-10, 2026-05-20, rejected), "
+                      f"{len(days) - 3} carried over unchanged from the version before")
 
     # the same rows, by other SQL
     audit_sql = project / "models" / "marts" / "fct_chat_event_audit.sql"

@@ -8,9 +8,10 @@
 
     A day's audit rows are a function of its rows in validation and in room assignment and of
     the audit's SQL. Its fingerprint is, for each of the two tables, the count and the sum of a
-    hash of every whole row of that day (a row that validation rewrites carries that build's
-    time, so it changes the sum); <audit>/_fingerprints.json keeps them with an md5 of the
-    audit's SQL. A day is carried over when its fingerprint and the SQL are those the version
+    hash of each row of that day: of its id and validated_at in validation (validation writes a
+    row, new or again, only with its build's time, as int_chat_events__streams_to_recompute
+    relies on), of the whole row in room assignment; <audit>/_fingerprints.json keeps them with
+    an md5 of the audit's SQL. A day is carried over when its fingerprint and the SQL are those the version
     before recorded and that version has the day's folder. Everything is written again when the
     audit is a table (var pseudonymize_customer_ids: its rows depend on the key too), and when
     the two tables disagree on a day's row count (the conservation test fails such a build; a
@@ -39,7 +40,8 @@
                     else 'rejected'
                 end as audit_day,
                 count(*) as row_count,
-                sum(hash(*columns(*))) as row_hash
+                -- validation writes a row only with its build's time: its id and that time
+                sum(hash(raw_row_id, validated_at)) as row_hash
             from {{ validated }}
             group by 1
         ),
