@@ -308,6 +308,8 @@ def test_an_audit_day_is_written_again_only_when_its_rows_or_the_audits_sql_chan
     first, logged, days = build()
     assert sorted(first) == days and "audit_day=rejected" in days and len(days) > 10
     assert logged.startswith(f"{len(days)} day(s) written")
+    _, logged, _ = build()  # nothing new
+    assert logged == f"no day written, {len(days)} carried over unchanged from the version before"
 
     conflicting = {"event_id": "ex20_m02", "occurred_at": "2026-05-10T10:30:00+09:00",
                    "channel_id": "ex_20_messages", "customer_id": "cu_a", "event_type": "message",

@@ -152,9 +152,10 @@
             ~ "/_fingerprints.json' (format json)") -%}
     {%- endif -%}
     {%- do run_query("drop table kakao_audit_fingerprints") -%}
-    {{ log(relation.identifier ~ ": " ~ written | length ~ " day(s) written ("
-        ~ written[:5] | join(', ') ~ (' and ' ~ (written | length - 5) ~ ' more'
-            if written | length > 5 else '') ~ "), " ~ carried | length
+    {%- set written_text = (written | length ~ " day(s) written (" ~ written[:5] | join(', ')
+        ~ (' and ' ~ (written | length - 5) ~ ' more' if written | length > 5 else '') ~ ")")
+        if written else "no day written" -%}
+    {{ log(relation.identifier ~ ": " ~ written_text ~ ", " ~ carried | length
         ~ " carried over unchanged from the version before", info=True) }}
     {{ return('') }}
 {%- endmacro %}
