@@ -28,7 +28,7 @@ measures, on the same Parquet files:
               the data tests and the publishing (its process time against the whole full
               build's), after a build of the copy as it is that publishes its marts, as the
               day before's scheduled build did (a day's build carries the audit's unchanged
-              months over from it);
+              days over from it);
   spark       with --spark, the same full build of the smallest size on the local Spark
               session;
   writing     the full build's tables at the grain of the raw rows, copied from memory into a fresh
@@ -412,7 +412,7 @@ def incremental(data: Path, history_days: int, work: Path, args: argparse.Namesp
         if number == added and whole is not None:
             shutil.copy2(database, before_last_day)
             # as a scheduler runs it, the day's build follows one that published the marts:
-            # it writes again only the audit's months that changed (D44)
+            # it writes again only the audit's days that changed (D44)
             dbt_build(landing_glob, work, dbt_env(before_last_day, args.memory_limit, work),
                       f"whole build before day {added}, publishing", 0, whole=True)
         landing_with([day], landing)

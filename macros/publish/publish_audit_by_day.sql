@@ -11,11 +11,11 @@
     hash of each row of that day: of its id and validated_at in validation (validation writes a
     row, new or again, only with its build's time, as int_chat_events__streams_to_recompute
     relies on), of the whole row in room assignment; <audit>/_fingerprints.json keeps them with
-    an md5 of the audit's SQL. A day is carried over when its fingerprint and the SQL are those the version
-    before recorded and that version has the day's folder. Everything is written again when the
-    audit is a table (var pseudonymize_customer_ids: its rows depend on the key too), and when
-    the two tables disagree on a day's row count (the conservation test fails such a build; a
-    `dbt run` does not run it).
+    an md5 of the audit's SQL. A day is carried over when its fingerprint and the SQL are those
+    the version before recorded and that version has the day's folder. Everything is written
+    again when the audit is a table (var pseudonymize_customer_ids: its rows depend on the key
+    too), and when the two tables disagree on a day's row count (the conservation test fails
+    such a build; a `dbt run` does not run it).
 -#}
 {% macro publish_audit_by_day(relation, staging, select_list) -%}
     {%- set folder = (staging ~ '/' ~ relation.identifier) | replace("'", "''") -%}
@@ -24,9 +24,9 @@
     {%- set validated = kakao_model_relation('int_chat_events__validated') -%}
     {%- set placed = kakao_model_relation('int_chat_events__assigned_to_rooms') -%}
 
-    {#- the audit's SQL, when it is a view -#}
+    {#- the audit's SQL, when it is a view (an md5, as text: dbt would read digits as a number) -#}
     {%- set definitions = run_query(
-        "select md5(sql) from duckdb_views() where database_name = '" ~ relation.database
+        "select 'md5 ' || md5(sql) from duckdb_views() where database_name = '" ~ relation.database
         ~ "' and schema_name = '" ~ relation.schema ~ "' and view_name = '"
         ~ relation.identifier ~ "'").rows -%}
     {%- set definition = definitions[0][0] if definitions | length > 0 else none -%}
