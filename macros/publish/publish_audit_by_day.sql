@@ -15,7 +15,8 @@
     the version before recorded and that version has the day's folder. Everything is written
     again when the audit is a table (var pseudonymize_customer_ids: its rows depend on the key
     too), and when the two tables disagree on a day's row count (the conservation test fails
-    such a build; a `dbt run` does not run it).
+    such a build; a `dbt run` does not run it). Returns false, and writes nothing, when the
+    audit has no row: publish_marts then writes it as one file, as the other marts.
 -#}
 {% macro publish_audit_by_day(relation, staging, select_list) -%}
     {%- set folder = (staging ~ '/' ~ relation.identifier) | replace("'", "''") -%}
@@ -74,47 +75,43 @@
         ~ "from kakao_audit_fingerprints").rows[0] -%}
 
     {%- if counts[0] == 0 -%}
-        {#- no row at all: one empty file, as the other marts -#}
-        {%- do run_query("copy (select " ~ select_list ~ " from " ~ relation ~ ") to '" ~ folder
-            ~ ".parquet' (format parquet, compression zstd, compression_level 1)") -%}
+        {#- no row at all: publish_marts writes the one empty file, as for the other marts -#}
         {%- do run_query("drop table kakao_audit_fingerprints") -%}
-        {{ return('') }}
+        {{ return(false) }}
     {%- endif -%}
     {%- set reusable = definition is not none and counts[1] == 0 -%}
+    {%- set before_recorded = reusable and run_query("select count(*) from glob('" ~ previous
+        ~ "/_fingerprints.json')").rows[0][0] > 0 -%}
 
     {#- each day: carried over when the version before recorded the same fingerprint under the
         same SQL and has its folder (the days as text: dbt would read them as dates) -#}
-    {%- if reusable and run_query("select count(*) from glob('" ~ previous
-            ~ "/_fingerprints.json')").rows[0][0] > 0 -%}
-        {%- set decisions_sql -%}
-            select
-                'day ' || days.audit_day as audit_day,
-                folders.folder is not null as carried
-            from kakao_audit_fingerprints as days
-            left join (
-                select audit_day, fingerprint
-                from read_json(
-                    '{{ previous }}/_fingerprints.json',
-                    format = 'newline_delimited',
-                    columns = {audit_day: 'varchar', fingerprint: 'varchar', definition: 'varchar'}
-                )
-                where definition = '{{ definition }}'
-            ) as before
-                on days.audit_day = before.audit_day and days.fingerprint = before.fingerprint
-            left join (
-                select distinct parse_filename(parse_dirpath(file)) as folder
-                from glob('{{ previous }}/audit_day=*/*.parquet')
-            ) as folders
-                on before.audit_day is not null and folders.folder = 'audit_day=' || days.audit_day
-            order by 1
-        {%- endset -%}
-    {%- else -%}
-        {%- set decisions_sql -%}
-            select 'day ' || audit_day as audit_day, false as carried
-            from kakao_audit_fingerprints
-            order by 1
-        {%- endset -%}
-    {%- endif -%}
+    {%- set decisions_sql -%}
+        select
+            'day ' || days.audit_day as audit_day,
+            folders.folder is not null as carried
+        from kakao_audit_fingerprints as days
+        left join (
+            {%- if before_recorded %}
+            select audit_day, fingerprint
+            from read_json(
+                '{{ previous }}/_fingerprints.json',
+                format = 'newline_delimited',
+                columns = {audit_day: 'varchar', fingerprint: 'varchar', definition: 'varchar'}
+            )
+            where definition = '{{ definition }}'
+            {%- else %}
+            select cast(null as varchar) as audit_day, cast(null as varchar) as fingerprint
+            where false
+            {%- endif %}
+        ) as before
+            on days.audit_day = before.audit_day and days.fingerprint = before.fingerprint
+        left join (
+            select distinct parse_filename(parse_dirpath(file)) as folder
+            from glob('{{ previous }}/audit_day=*/*.parquet')
+        ) as folders
+            on before.audit_day is not null and folders.folder = 'audit_day=' || days.audit_day
+        order by 1
+    {%- endset -%}
     {%- set carried = [] -%}
     {%- set written = [] -%}
     {%- for row in run_query(decisions_sql).rows -%}
@@ -137,8 +134,7 @@
         {%- do run_query("copy (select " ~ select_list
             ~ ", coalesce(strftime(billing_date, '%Y-%m-%d'), 'rejected') as audit_day from "
             ~ relation ~ (" where " ~ conditions | join(' or ') if carried else "") ~ ") to '"
-            ~ folder ~ "' (format parquet, compression zstd, compression_level 1, "
-            ~ "partition_by (audit_day))") -%}
+            ~ folder ~ "' (" ~ published_parquet_options() ~ ", partition_by (audit_day))") -%}
         {%- do run_query("reset preserve_insertion_order") -%}
     {%- endif -%}
     {%- for day in carried -%}
@@ -157,5 +153,5 @@
         if written else "no day written" -%}
     {{ log(relation.identifier ~ ": " ~ written_text ~ ", " ~ carried | length
         ~ " carried over unchanged from the version before", info=True) }}
-    {{ return('') }}
+    {{ return(true) }}
 {%- endmacro %}
