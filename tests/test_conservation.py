@@ -2,11 +2,14 @@
 audit_accounts_for_every_raw_row (between the event-level layers) stands in for a uniqueness
 test on each 10M-row table (DECISIONLOG D43), so each way a layer can lose, repeat or invent a
 raw row is tried here on a built warehouse; and billed_events_fall_on_charges (between the
-events and the charges, D14) on each way an event and its charge can part.
+events and the charges, D14) on each way an event and its charge can part. The checks of the
+event tables look, in a build, at the rows written since the last checked build (D45): tried
+on rows inside and outside that window.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from dbt_harness import (
     SAMPLE_EVENTS,
     DbtBuildError,
     build_warehouse,
+    connect_warehouse,
     run_dbt,
     run_dbt_cli,
     write_events_csv,
@@ -26,6 +30,7 @@ LAYERS = "audit_accounts_for_every_raw_row"
 CHARGED = "billed_events_fall_on_charges"
 VALIDATED = "intermediate.int_chat_events__validated"
 PLACED = "intermediate.int_chat_events__assigned_to_rooms"
+FIRST_SEEN = "intermediate.int_chat_events__first_seen"
 CHARGES = "marts.fct_room_charges"
 FIRST_CHARGE = f"charge_id = (select min(charge_id) from {CHARGES})"
 
@@ -112,3 +117,92 @@ def test_the_builds_anomaly_line_counts_the_audits_outside_room_anomalies(tmp_pa
     assert reasons == {"e1": "outside_room_anomaly", "e2": "outside_room_anomaly",
                        "e3": "opened_by_customer_message", "e4": "room_activity"}
     assert "Anomalies: 2 consultant or system message(s)" in result.stdout
+
+
+# The checks that look at the rows written since the last checked build (D45), each with the SQL
+# that breaks a row it checks; {at} is when the broken row was written: its column as the
+# checked build wrote it, or a later time.
+LATEST_ACCEPTED = f"(select max(raw_row_id) from {VALIDATED} where rejection_reason is null)"
+CHECKED_SINCE = {
+    # a rejected row repeated, another lost: the counts and the accepted ids still balance
+    LAYERS: (
+        f"insert into {VALIDATED} select * replace ({{at}} as validated_at) from {VALIDATED}"
+        f" where raw_row_id = (select min(raw_row_id) from {VALIDATED}"
+        f" where rejection_reason is not null);"
+        f" delete from {VALIDATED} where raw_row_id = (select max(raw_row_id) from {VALIDATED}"
+        f" where rejection_reason is not null)"
+    ),
+    "unique_since_last_check_int_chat_events__first_seen_raw_row_id__first_seen_at": (
+        f"insert into {FIRST_SEEN} select raw_row_id, event_id, {{at}} from {FIRST_SEEN}"
+        f" where {first_row(FIRST_SEEN)}"
+    ),
+    "relationships_since_last_check_int_chat_events__validated_raw_row_id__raw_row_id__ref_"
+    "int_chat_events__first_seen___validated_at": (
+        f"update {VALIDATED} set validated_at = {{at}} where raw_row_id = {LATEST_ACCEPTED};"
+        f" delete from {FIRST_SEEN} where raw_row_id = {LATEST_ACCEPTED}"
+    ),
+    "unique_since_last_check_int_chat_events__validated_event_id__rejection_reason__validated_at":
+    (
+        f"update {VALIDATED} set validated_at = {{at}}, event_id = (select min(event_id)"
+        f" from {VALIDATED} where rejection_reason is null) where raw_row_id = {LATEST_ACCEPTED}"
+    ),
+}
+# the start of the sample's build, which ran every data test and passed them: a checked build
+CHECKED_BUILD = "(select max(started_at) from build_log.builds)"
+
+
+def failed_checks(error: DbtBuildError) -> set[str]:
+    return set(re.findall(r"test\.kakao_consult_billing\.(\w+)(?:\.\w+)?: fail", str(error)))
+
+
+def break_rows(database: Path, checks: list[str], at: str | None) -> None:
+    """Break the rows the checks check, written `at` (None: when the checked build wrote them)."""
+    with duckdb.connect(str(database)) as connection:
+        for check in checks:
+            column = "first_seen_at" if FIRST_SEEN in CHECKED_SINCE[check] and (
+                "insert" in CHECKED_SINCE[check]) else "validated_at"
+            connection.execute(CHECKED_SINCE[check].format(at=at or column))
+
+
+def test_a_build_checks_the_rows_written_since_the_last_checked_build_and_dbt_test_all_rows(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    """Rows broken as the checked build wrote them are outside the window: an ordinary build
+    passes, `dbt test` finds each of them."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, database)
+    with connect_warehouse(database) as connection:
+        assert connection.execute(
+            "select count(*) from staging.stg_build_log__builds where is_complete"
+            " and failed_tests = 0").fetchall() == [(1,)]
+    break_rows(database, sorted(CHECKED_SINCE), at=None)
+    run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp_path,
+            events_path=SAMPLE_EVENTS)
+    with pytest.raises(DbtBuildError) as error:
+        run_dbt(["test", "--select", *CHECKED_SINCE], tmp_path, events_path=SAMPLE_EVENTS)
+    assert failed_checks(error.value) == set(CHECKED_SINCE)
+
+
+@pytest.mark.parametrize("check", sorted(CHECKED_SINCE))
+def test_a_build_fails_a_check_on_a_row_written_since_the_last_checked_build(
+    check: str, sample_warehouse: Path, tmp_path: Path
+) -> None:
+    """A row broken as a later build would have written it is in the window, and stays in it
+    until a build checks it: not a build whose checks failed, nor one that ran no data test
+    (its failed_tests is null), however complete."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, database)
+    break_rows(database, [check], at=f"{CHECKED_BUILD} + interval 1 second")
+    build = ["build", "--exclude-resource-type", "unit_test"]
+    with pytest.raises(DbtBuildError) as error:
+        run_dbt(build, tmp_path, events_path=SAMPLE_EVENTS)
+    assert check in failed_checks(error.value)
+    if check == LAYERS:
+        run_dbt([*build, "--exclude-resource-type", "test"], tmp_path, events_path=SAMPLE_EVENTS)
+        with connect_warehouse(database) as connection:
+            assert connection.execute(
+                "select is_complete, failed_tests from staging.stg_build_log__builds"
+                " order by started_at desc limit 2").fetchall() == [(True, None), (True, 1)]
+        with pytest.raises(DbtBuildError) as error:
+            run_dbt(build, tmp_path, events_path=SAMPLE_EVENTS)
+        assert check in failed_checks(error.value)

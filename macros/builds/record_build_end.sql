@@ -1,8 +1,10 @@
 {#-
     On-run-end of a `dbt build` or `dbt run`: adds the build's end row to the build log, with
     whether it is complete (every incremental model, and every model they read, ran without an
-    error: models_not_completed is empty) and how many data tests failed. Runs first among the
-    on-run-end hooks. A build that is not complete says so: the rows it validated stay to be
+    error: models_not_completed is empty) and how many data tests failed, or null when it did
+    not run every data test of the project (`dbt run`, a selection): a complete build with 0
+    is where the next build's checks of the event tables start (last_checked_build_started_at,
+    DECISIONLOG D45). Runs first among the on-run-end hooks. A build that is not complete says so: the rows it validated stay to be
     recomputed, and the next ordinary build finishes its work.
 -#}
 {% macro record_build_end(results) -%}
@@ -10,8 +12,14 @@
         {{ return('') }}
     {%- endif -%}
     {%- set missing = models_not_completed(results) -%}
-    {%- set failed_tests = results | selectattr('node.resource_type', 'equalto', 'test')
-        | selectattr('status', 'in', ['fail', 'error']) | list | length -%}
+    {%- set tests = results | selectattr('node.resource_type', 'equalto', 'test') | list -%}
+    {%- set failed_tests = tests | selectattr('status', 'in', ['fail', 'error']) | list | length -%}
+    {%- set project_tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+        | list | length -%}
+    {%- if tests | selectattr('status', 'in', ['pass', 'warn', 'fail', 'error']) | list | length
+        < project_tests -%}
+        {%- set failed_tests = none -%}
+    {%- endif -%}
     {%- if missing -%}
         {{ log("This build did not complete the warehouse's work: " ~ missing[:3] | join(', ')
             ~ (' and ' ~ (missing | length - 3) ~ ' more' if missing | length > 3 else '')

@@ -29,7 +29,8 @@
             {%- do log(loaded_rows_no_longer_in_source(result.node), info=True) -%}
         {%- elif result.node.resource_type == 'test' and result.status in ['fail', 'error']
             and (result.node.original_file_path.startswith('tests/integrity/')
-                 or (result.node.test_metadata and result.node.test_metadata.name == 'relationships')) -%}
+                 or (result.node.test_metadata and result.node.test_metadata.name
+                     in ['relationships', 'relationships_since_last_check'])) -%}
             {%- do failed_checks.append(result.node.name ~ (' (' ~ result.node.description | trim
                 ~ ')' if result.node.description else '')) -%}
         {%- endif -%}
