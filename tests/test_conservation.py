@@ -119,32 +119,27 @@ def test_the_builds_anomaly_line_counts_the_audits_outside_room_anomalies(tmp_pa
     assert "Anomalies: 2 consultant or system message(s)" in result.stdout
 
 
-# The checks that look at the rows written since the last checked build (D45), each with the SQL
-# that breaks a row it checks; {at} is when the broken row was written: its column as the
-# checked build wrote it, or a later time.
+# The checks that look at the rows written since the last checked build (D45): the column that
+# says when a build wrote a row, and the SQL that breaks a row the check checks, written {at}.
 LATEST_ACCEPTED = f"(select max(raw_row_id) from {VALIDATED} where rejection_reason is null)"
+RELATIONSHIP = ("relationships_since_last_check_int_chat_events__validated_raw_row_id__raw_row_id__"
+                "ref_int_chat_events__first_seen___validated_at")
 CHECKED_SINCE = {
-    # a rejected row repeated, another lost: the counts and the accepted ids still balance
-    LAYERS: (
-        f"insert into {VALIDATED} select * replace ({{at}} as validated_at) from {VALIDATED}"
-        f" where raw_row_id = (select min(raw_row_id) from {VALIDATED}"
-        f" where rejection_reason is not null);"
-        f" delete from {VALIDATED} where raw_row_id = (select max(raw_row_id) from {VALIDATED}"
-        f" where rejection_reason is not null)"
-    ),
     "unique_since_last_check_int_chat_events__first_seen_raw_row_id__first_seen_at": (
+        "first_seen_at",
         f"insert into {FIRST_SEEN} select raw_row_id, event_id, {{at}} from {FIRST_SEEN}"
-        f" where {first_row(FIRST_SEEN)}"
+        f" where {first_row(FIRST_SEEN)}",
     ),
-    "relationships_since_last_check_int_chat_events__validated_raw_row_id__raw_row_id__ref_"
-    "int_chat_events__first_seen___validated_at": (
+    RELATIONSHIP: (
+        "validated_at",
         f"update {VALIDATED} set validated_at = {{at}} where raw_row_id = {LATEST_ACCEPTED};"
-        f" delete from {FIRST_SEEN} where raw_row_id = {LATEST_ACCEPTED}"
+        f" delete from {FIRST_SEEN} where raw_row_id = {LATEST_ACCEPTED}",
     ),
     "unique_since_last_check_int_chat_events__validated_event_id__rejection_reason__validated_at":
     (
+        "validated_at",
         f"update {VALIDATED} set validated_at = {{at}}, event_id = (select min(event_id)"
-        f" from {VALIDATED} where rejection_reason is null) where raw_row_id = {LATEST_ACCEPTED}"
+        f" from {VALIDATED} where rejection_reason is null) where raw_row_id = {LATEST_ACCEPTED}",
     ),
 }
 # the start of the sample's build, which ran every data test and passed them: a checked build
@@ -159,9 +154,8 @@ def break_rows(database: Path, checks: list[str], at: str | None) -> None:
     """Break the rows the checks check, written `at` (None: when the checked build wrote them)."""
     with duckdb.connect(str(database)) as connection:
         for check in checks:
-            column = "first_seen_at" if FIRST_SEEN in CHECKED_SINCE[check] and (
-                "insert" in CHECKED_SINCE[check]) else "validated_at"
-            connection.execute(CHECKED_SINCE[check].format(at=at or column))
+            column, sql = CHECKED_SINCE[check]
+            connection.execute(sql.format(at=at or column))
 
 
 def test_a_build_checks_the_rows_written_since_the_last_checked_build_and_dbt_test_all_rows(
@@ -174,7 +168,7 @@ def test_a_build_checks_the_rows_written_since_the_last_checked_build_and_dbt_te
     with connect_warehouse(database) as connection:
         assert connection.execute(
             "select count(*) from staging.stg_build_log__builds where is_complete"
-            " and failed_tests = 0").fetchall() == [(1,)]
+            " and is_checked").fetchall() == [(1,)]
     break_rows(database, sorted(CHECKED_SINCE), at=None)
     run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp_path,
             events_path=SAMPLE_EVENTS)
@@ -188,8 +182,8 @@ def test_a_build_fails_a_check_on_a_row_written_since_the_last_checked_build(
     check: str, sample_warehouse: Path, tmp_path: Path
 ) -> None:
     """A row broken as a later build would have written it is in the window, and stays in it
-    until a build checks it: not a build whose checks failed, nor one that ran no data test
-    (its failed_tests is null), however complete."""
+    until a build checks it: not the build whose check failed, nor a complete one that ran no
+    data test."""
     database = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_warehouse, database)
     break_rows(database, [check], at=f"{CHECKED_BUILD} + interval 1 second")
@@ -197,12 +191,27 @@ def test_a_build_fails_a_check_on_a_row_written_since_the_last_checked_build(
     with pytest.raises(DbtBuildError) as error:
         run_dbt(build, tmp_path, events_path=SAMPLE_EVENTS)
     assert check in failed_checks(error.value)
-    if check == LAYERS:
+    if check == RELATIONSHIP:
         run_dbt([*build, "--exclude-resource-type", "test"], tmp_path, events_path=SAMPLE_EVENTS)
         with connect_warehouse(database) as connection:
             assert connection.execute(
-                "select is_complete, failed_tests from staging.stg_build_log__builds"
-                " order by started_at desc limit 2").fetchall() == [(True, None), (True, 1)]
+                "select is_complete, failed_tests, is_checked from staging.stg_build_log__builds"
+                " order by started_at desc limit 2").fetchall() == [(True, 0, False),
+                                                                    (False, 1, False)]
         with pytest.raises(DbtBuildError) as error:
             run_dbt(build, tmp_path, events_path=SAMPLE_EVENTS)
         assert check in failed_checks(error.value)
+
+
+def test_a_build_log_of_an_earlier_version_gets_the_checked_column_its_builds_not_checked(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, database)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("alter table build_log.builds drop column is_checked")
+    run_dbt(["build", "--select", "stg_build_log__builds"], tmp_path, events_path=SAMPLE_EVENTS)
+    with connect_warehouse(database) as connection:
+        assert connection.execute(
+            "select is_complete, is_checked from staging.stg_build_log__builds"
+            " order by started_at").fetchall() == [(True, False), (False, False)]

@@ -12,7 +12,8 @@
 
     build_log_relation(): the table, as a relation.
     create_build_log(): creates the schema and table when missing (dispatched: Spark's table
-        is a Parquet table).
+        is a Parquet table), and adds the columns a log written by an earlier version lacks
+        (is_checked, D45: null on its rows, which are therefore not checked builds).
 -#}
 {#- A build log time (UTC, as text) as people read it: "2026-12-06 23:28:35 KST", in
     billing_time_zone -#}
@@ -37,11 +38,20 @@
         ('is_complete', dbt.type_boolean()),
         ('failed_tests', dbt.type_int()),
         ('billing_settings', dbt.type_string()),
+        ('is_checked', dbt.type_boolean()),
     ]) }}
 {%- endmacro %}
 
 {% macro create_build_log() -%}
-    {{ return(adapter.dispatch('create_build_log', 'kakao_consult_billing')()) }}
+    {%- do adapter.dispatch('create_build_log', 'kakao_consult_billing')() -%}
+    {%- set build_log = build_log_relation() -%}
+    {%- set present = adapter.get_columns_in_relation(build_log) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- for name, type in build_log_columns() if name not in present -%}
+        {%- do run_query('alter table ' ~ build_log ~ (
+            ' add columns (' ~ name ~ ' ' ~ type ~ ')' if target.type == 'spark'
+            else ' add column ' ~ name ~ ' ' ~ type)) -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro default__create_build_log() -%}

@@ -7,8 +7,8 @@
     `-- depends_on: {{ ref('stg_build_log__builds') }}`.
 
     last_checked_build_started_at(): in a `dbt build`, the start of the last build that was
-    complete and ran every data test of the project without a failure (failed_tests = 0), as
-    a timestamp literal. None when there is no such build, and in a `dbt test`: every row is
+    complete and checked (it ran every data test of the project, and none failed), as a
+    timestamp literal. None when there is no such build, and in a `dbt test`: every row is
     checked then. The data tests of the 10M-row event tables check the rows written after it
     (DECISIONLOG D45): those of this build, and of any build since whose checks did not all
     run or pass.
@@ -19,7 +19,7 @@
 {%- endmacro %}
 
 {% macro last_checked_build_started_at() -%}
-    {%- set started = last_build_started_at('is_complete and failed_tests = 0') -%}
+    {%- set started = last_build_started_at('is_complete and is_checked') -%}
     {{ return(started if flags.WHICH == 'build' else none) }}
 {%- endmacro %}
 

@@ -1,11 +1,11 @@
 {#-
     On-run-end of a `dbt build` or `dbt run`: adds the build's end row to the build log, with
     whether it is complete (every incremental model, and every model they read, ran without an
-    error: models_not_completed is empty) and how many data tests failed, or null when it did
-    not run every data test of the project (`dbt run`, a selection): a complete build with 0
-    is where the next build's checks of the event tables start (last_checked_build_started_at,
-    DECISIONLOG D45). Runs first among the on-run-end hooks. A build that is not complete says so: the rows it validated stay to be
-    recomputed, and the next ordinary build finishes its work.
+    error: models_not_completed is empty), how many data tests failed, and whether it is checked
+    (every data test of the project ran, and none failed: the next builds check the event
+    tables' rows written after its start, last_checked_build_started_at, DECISIONLOG D45). Runs
+    first among the on-run-end hooks. A build that is not complete says so: the rows it
+    validated stay to be recomputed, and the next ordinary build finishes its work.
 -#}
 {% macro record_build_end(results) -%}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
@@ -14,12 +14,9 @@
     {%- set missing = models_not_completed(results) -%}
     {%- set tests = results | selectattr('node.resource_type', 'equalto', 'test') | list -%}
     {%- set failed_tests = tests | selectattr('status', 'in', ['fail', 'error']) | list | length -%}
+    {%- set passed_tests = tests | selectattr('status', 'in', ['pass', 'warn']) | list | length -%}
     {%- set project_tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
         | list | length -%}
-    {%- if tests | selectattr('status', 'in', ['pass', 'warn', 'fail', 'error']) | list | length
-        < project_tests -%}
-        {%- set failed_tests = none -%}
-    {%- endif -%}
     {%- if missing -%}
         {{ log("This build did not complete the warehouse's work: " ~ missing[:3] | join(', ')
             ~ (' and ' ~ (missing | length - 3) ~ ' more' if missing | length > 3 else '')
@@ -27,7 +24,8 @@
             ~ 'whole project finishes it (docs/incremental.md).', info=True) }}
     {%- endif -%}
     {%- do write_to_build_log(build_log_row(
-        finished=true, is_complete=not missing, failed_tests=failed_tests)) -%}
+        finished=true, is_complete=not missing, failed_tests=failed_tests,
+        is_checked=passed_tests == project_tests)) -%}
     {{ return('') }}
 {%- endmacro %}
 

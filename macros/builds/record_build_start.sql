@@ -48,7 +48,7 @@
 {%- endmacro %}
 
 {#- the insert of this build's row: its start (finished=false), or its end -#}
-{% macro build_log_row(finished, is_complete=none, failed_tests=none) -%}
+{% macro build_log_row(finished, is_complete=none, failed_tests=none, is_checked=none) -%}
     {%- set settings = {} -%}
     {%- for name, value in billing_settings() -%}
         {%- do settings.update({name: value}) -%}
@@ -66,6 +66,8 @@
             else 'cast(null as ' ~ dbt.type_boolean() ~ ')',
         failed_tests if failed_tests is not none else 'cast(null as ' ~ dbt.type_int() ~ ')',
         "'" ~ tojson(settings) | replace("'", "''") ~ "'",
+        ('true' if is_checked else 'false') if finished
+            else 'cast(null as ' ~ dbt.type_boolean() ~ ')',
     ] -%}
     {{ return('insert into ' ~ build_log_relation() ~ ' values (' ~ values | join(', ') ~ ')') }}
 {%- endmacro %}

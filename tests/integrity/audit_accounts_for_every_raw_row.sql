@@ -1,14 +1,10 @@
 -- Conservation: every raw row of the source appears in the audit model exactly once, with a
--- disposition. The layers under it balance as wholes, at every build: as many validated rows
--- as raw rows, each with an id, and the rooms' table holds the accepted rows' ids, no other
--- (their counts and the sums of a hash of each id agree). Then the audit (a view over the
--- validated rows and their placement), grouped by row id, checks each row: its id once, one
--- disposition of the three, a reason and a conflict flag, and placed if accepted. In a build
--- that follows a checked one (last_checked_build_started_at, DECISIONLOG D45), each row of
--- those validated since it; every row otherwise. The audit's ids being unique, so are those of
--- the layers it joins. Returns a row when anything differs.
-
-{%- set checked_until = last_checked_build_started_at() %}
+-- disposition. One pass over the audit (a view over the validated rows and their placement)
+-- checks what column tests would check in one pass each: the row ids are present and unique,
+-- and every row has a disposition of the three, a reason and a conflict flag. The counts of
+-- the layers under it balance too: every accepted row is placed (the rooms' table holds one
+-- row per accepted row, none other). The audit's ids being unique, so are those of the layers
+-- it joins. Returns a row when anything differs.
 
 with
 
@@ -18,26 +14,9 @@ raw_rows as (
 
 ),
 
-validated as (
-
-    select
-        count(*) as row_count,
-        count(raw_row_id) as with_row_id,
-        count(case when rejection_reason is null then 1 end) as accepted_rows,
-        coalesce(sum(case when rejection_reason is null then hash(raw_row_id) end), 0)
-            as accepted_id_hashes
-
-    from {{ ref('int_chat_events__validated') }}
-
-),
-
 placed as (
 
-    select
-        count(*) as row_count,
-        coalesce(sum(hash(raw_row_id)), 0) as id_hashes
-
-    from {{ ref('int_chat_events__assigned_to_rooms') }}
+    select count(*) as row_count from {{ ref('int_chat_events__assigned_to_rooms') }}
 
 ),
 
@@ -57,12 +36,6 @@ per_row_id as (
             as accepted_rows_placed
 
     from {{ ref('fct_chat_event_audit') }}
-    {%- if checked_until %}
-    where raw_row_id in (
-        select raw_row_id from {{ ref('int_chat_events__validated') }}
-        where validated_at > {{ checked_until }}
-    )
-    {%- endif %}
     group by raw_row_id
 
 ),
@@ -71,7 +44,8 @@ audited as (
 
     select
         coalesce(sum(row_count), 0) as row_count,
-        count(*) as distinct_row_ids,
+        coalesce(sum(case when raw_row_id is not null then row_count end), 0) as with_row_id,
+        count(raw_row_id) as distinct_row_ids,
         coalesce(sum(with_disposition), 0) as with_disposition,
         coalesce(sum(with_reason), 0) as with_reason,
         coalesce(sum(with_conflict_flag), 0) as with_conflict_flag,
@@ -85,22 +59,17 @@ audited as (
 select
     audited.*,
     raw_rows.row_count as raw_row_count,
-    validated.row_count as validated_row_count,
-    validated.with_row_id as validated_with_row_id,
-    validated.accepted_rows as validated_accepted_rows,
     placed.row_count as placed_row_count
 
 from raw_rows
-cross join validated
 cross join placed
 cross join audited
 where
-    raw_rows.row_count != validated.row_count
-    or validated.with_row_id != validated.row_count
-    or placed.row_count != validated.accepted_rows
-    or placed.id_hashes != validated.accepted_id_hashes
+    raw_rows.row_count != audited.row_count
+    or audited.with_row_id != audited.row_count
     or audited.distinct_row_ids != audited.row_count
     or audited.with_disposition != audited.row_count
     or audited.with_reason != audited.row_count
     or audited.with_conflict_flag != audited.row_count
     or audited.accepted_rows_placed != audited.accepted_rows
+    or placed.row_count != audited.accepted_rows

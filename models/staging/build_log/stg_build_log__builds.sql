@@ -30,7 +30,8 @@ ends as (
         invocation_id,
         finished_at,
         is_complete,
-        failed_tests
+        failed_tests,
+        is_checked
 
     from log_rows
     where finished_at is not null
@@ -47,7 +48,8 @@ final as (
         ends.finished_at,
         ends.failed_tests,
         starts.billing_settings,
-        coalesce(ends.is_complete, false) as is_complete
+        coalesce(ends.is_complete, false) as is_complete,
+        coalesce(ends.is_checked, false) as is_checked
 
     from starts
     left join ends
