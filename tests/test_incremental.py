@@ -468,7 +468,8 @@ def test_a_build_says_how_many_raw_rows_it_rejected_and_why(tmp_path: Path) -> N
     ], landing / "day3.csv")
     build(landing / "*.csv", tmp_path / "db")
     assert ("validated by this build (new, or sharing an event_id with a new one): 5 (2 accepted;"
-            " 3 rejected: 2 duplicate_event_id, 1 unknown_event_type; 2 share an event_id with"
+            " 1 exact re-delivery of an event, counted once; 2 rejected: 1 duplicate_event_id,"
+            " 1 unknown_event_type; 2 share an event_id with"
             " rows of other content, event_id_conflict)." in build_log(tmp_path / "db"))
     build(landing / "*.csv", tmp_path / "db")
     assert "Raw rows validated by this build: none (no new rows)." in build_log(tmp_path / "db")

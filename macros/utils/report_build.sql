@@ -57,8 +57,11 @@
 {%- endmacro %}
 
 {#- "Raw rows validated by this build (new, or sharing an event_id with a new one): 1,105
-    (1,082 accepted; 23 rejected: 21 duplicate_event_id, ...[; 2 share an event_id with rows of
-    other content, event_id_conflict]). ...", or that there were none. A conflict (D6) is named
+    (1,082 accepted; 21 exact re-deliveries of an event, counted once; 2 rejected: 1
+    unknown_event_type, ...[; 2 share an event_id with rows of other content,
+    event_id_conflict]). ...", or that there were none. An exact re-delivery is rejected as
+    duplicate_event_id in the audit but is not rejected input (rpt_rejected_rows, D39): it is
+    counted apart, so that "rejected" here means what the warning means. A conflict (D6) is named
     because it means the feed sent one event_id for two different events. The rows that builds
     since the last complete one validated are this build's work too (docs/incremental.md): a
     build that finishes a killed one's counts them, so that their rejections are said once. -#}
@@ -82,6 +85,7 @@
     {%- set total = namespace(rows=0) -%}
     {%- set conflicting = namespace(rows=0) -%}
     {%- set earlier = namespace(rows=0) -%}
+    {%- set redelivered = namespace(rows=0) -%}
     {%- set rejected = [] -%}
     {%- for reason, raw_rows, conflicts, by_earlier_builds in counted.rows -%}
         {%- set total.rows = total.rows + raw_rows -%}
@@ -89,9 +93,19 @@
         {%- set earlier.rows = earlier.rows + (by_earlier_builds or 0) -%}
         {%- if reason is none -%}
             {%- set accepted.rows = raw_rows -%}
+        {%- elif reason == 'duplicate_event_id' -%}
+            {#- the copies that agree with the kept row in content: re-deliveries, no conflict -#}
+            {%- set redelivered.rows = raw_rows - (conflicts or 0) -%}
+            {%- if conflicts -%}
+                {%- do rejected.append((conflicts | int, reason)) -%}
+            {%- endif -%}
         {%- else -%}
-            {%- do rejected.append('{:,}'.format(raw_rows) ~ ' ' ~ reason) -%}
+            {%- do rejected.append((raw_rows | int, reason)) -%}
         {%- endif -%}
+    {%- endfor -%}
+    {%- set named = [] -%}
+    {%- for raw_rows, reason in rejected | sort(attribute='0', reverse=true) -%}
+        {%- do named.append('{:,}'.format(raw_rows) ~ ' ' ~ reason) -%}
     {%- endfor -%}
     {%- if total.rows == 0 -%}
         {{ return('Raw rows validated by this build: none (no new rows).') }}
@@ -103,8 +117,11 @@
         ~ ('; ' ~ '{:,}'.format(earlier.rows | int) ~ ' of them by earlier builds that did not '
             ~ 'complete, whose work this one finishes' if earlier.rows else '') ~ '): '
         ~ '{:,}'.format(total.rows) ~ ' (' ~ '{:,}'.format(accepted.rows) ~ ' accepted; '
-        ~ '{:,}'.format(total.rows - accepted.rows) ~ ' rejected'
-        ~ (': ' ~ rejected | join(', ') if rejected else '')
+        ~ ('{:,}'.format(redelivered.rows | int) ~ ' exact re-deliver'
+            ~ ('y' if redelivered.rows == 1 else 'ies') ~ ' of an event, counted once; '
+            if redelivered.rows else '')
+        ~ '{:,}'.format((total.rows - accepted.rows - redelivered.rows) | int) ~ ' rejected'
+        ~ (': ' ~ named | join(', ') if named else '')
         ~ ('; ' ~ '{:,}'.format(conflicting.rows | int) ~ ' share an event_id with rows of other '
             ~ 'content, event_id_conflict' if conflicting.rows else '')
         ~ '). What became of each row: marts.fct_chat_event_audit.'
