@@ -186,6 +186,30 @@ def test_messages_without_a_sender_type_column_stop_the_build(tmp_path: Path) ->
             in str(failure.value))
 
 
+def test_messages_with_an_empty_sender_type_open_no_room_and_the_build_says_so(
+    tmp_path: Path,
+) -> None:
+    """D32: only a customer's message opens a room. A message whose sender_type is left empty
+    (the column is there) is accepted and opens none, which may lower a fee below Kakao's: the
+    build counts such messages and says what to do, and not for a message whose sender is
+    known."""
+    header = ["event_id", "occurred_at", "channel_id", "customer_id", "event_type",
+              "sender_type", "message_text"]
+    path = write_csv(tmp_path / "events" / "empty_sender.csv", header,
+                     [["b1", "2025-10-02 10:00", "@mine", "cu1", "message", "", "문의드립니다"],
+                      ["b2", "2025-10-02 10:05", "@mine", "cu1", "message", " ", "주문번호 1"],
+                      ["b3", "2025-10-03 10:00", "@mine", "cu2", "message", "customer", "안녕"]])
+    result = run_dbt_cli(["build", "--exclude-resource-type", "unit_test"], tmp_path,
+                         events_path=path, vars={"publish_marts": False})
+    output = " ".join(result.stdout.split())
+    assert ("3 (3 accepted; 0 rejected). What became of each row: marts.fct_chat_event_audit."
+            " 2 accepted message(s) have no sender_type: only a customer's message opens a room,"
+            " so these open none") in output
+    with connect_warehouse(tmp_path / "warehouse.duckdb") as connection:
+        assert connection.execute("select customer_id, count(*) from marts.fct_room_charges"
+                                  " group by customer_id").fetchall() == [("cu2", 1)]
+
+
 INVOICE_HEADER = ["channel_id", "usage_month", "invoiced_room_charges", "invoiced_amount_krw",
                   "invoice_date"]
 

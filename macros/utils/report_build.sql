@@ -61,7 +61,9 @@
     unknown_event_type, ...[; 2 share an event_id with rows of other content,
     event_id_conflict]). ...", or that there were none. An exact re-delivery is rejected as
     duplicate_event_id in the audit but is not rejected input (rpt_rejected_rows, D39): it is
-    counted apart, so that "rejected" here means what the warning means. A conflict (D6) is named
+    counted apart, so that "rejected" here means what the warning means. Accepted messages
+    without a sender_type are counted too: they open no room (D32), which may lower a fee, and
+    no other line says so. A conflict (D6) is named
     because it means the feed sent one event_id for two different events. The rows that builds
     since the last complete one validated are this build's work too (docs/incremental.md): a
     build that finishes a killed one's counts them, so that their rejections are said once. -#}
@@ -77,7 +79,9 @@
         "select rejection_reason, count(*) as raw_rows,"
         ~ " sum(case when event_id_conflict then 1 else 0 end) as conflicting,"
         ~ " sum(case when validated_at < " ~ build_started_at() ~ " then 1 else 0 end)"
-        ~ " as by_earlier_builds from " ~ node.relation_name ~ " where validated_at > cast('"
+        ~ " as by_earlier_builds,"
+        ~ " sum(case when event_type = 'message' and sender_type is null then 1 else 0 end)"
+        ~ " as without_sender from " ~ node.relation_name ~ " where validated_at > cast('"
         ~ since ~ "' as " ~ dbt.type_timestamp() ~ ")"
         ~ " group by rejection_reason order by raw_rows desc, rejection_reason"
     ) -%}
@@ -86,13 +90,16 @@
     {%- set conflicting = namespace(rows=0) -%}
     {%- set earlier = namespace(rows=0) -%}
     {%- set redelivered = namespace(rows=0) -%}
+    {%- set without_sender = namespace(rows=0) -%}
     {%- set rejected = [] -%}
-    {%- for reason, raw_rows, conflicts, by_earlier_builds in counted.rows -%}
+    {%- for reason, raw_rows, conflicts, by_earlier_builds, messages_without_sender
+        in counted.rows -%}
         {%- set total.rows = total.rows + raw_rows -%}
         {%- set conflicting.rows = conflicting.rows + (conflicts or 0) -%}
         {%- set earlier.rows = earlier.rows + (by_earlier_builds or 0) -%}
         {%- if reason is none -%}
             {%- set accepted.rows = raw_rows -%}
+            {%- set without_sender.rows = messages_without_sender or 0 -%}
         {%- elif reason == 'duplicate_event_id' -%}
             {#- the copies that agree with the kept row in content: re-deliveries, no conflict -#}
             {%- set redelivered.rows = raw_rows - (conflicts or 0) -%}
@@ -125,6 +132,10 @@
         ~ ('; ' ~ '{:,}'.format(conflicting.rows | int) ~ ' share an event_id with rows of other '
             ~ 'content, event_id_conflict' if conflicting.rows else '')
         ~ '). What became of each row: marts.fct_chat_event_audit.'
+        ~ (' ' ~ '{:,}'.format(without_sender.rows | int) ~ ' accepted message(s) have no '
+            ~ "sender_type: only a customer's message opens a room, so these open none, and the "
+            ~ "fee may be lower than Kakao's. Fill sender_type in (customer, consultant or "
+            ~ 'system) and build again.' if without_sender.rows else '')
     ) }}
 {%- endmacro %}
 
