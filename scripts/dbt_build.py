@@ -58,6 +58,11 @@ LABEL_COLUMN = 62
 ERROR_LINES = 12
 # At most this many errors are printed (the rest are in the log).
 ERRORS_SHOWN = 5
+# How dbt frames an error that the project's on-run-start hooks raise on purpose (a bad input
+# file, a missing setting): "Compilation Error in operation <project>-on-run-start-1
+# (./dbt_project.yml)" above the message, the macros' call chain below it.
+HOOK_ERROR_HEADING = "Compilation Error in operation "
+MACRO_TRACE = ("> in macro ", "> called by ")
 
 
 def stop_like_ctrl_c(signum: int, frame: object) -> None:
@@ -111,6 +116,18 @@ def wrap(text: str, width: int = WIDTH, indent: str = "  ") -> list[str]:
                 line = lead + indent + line[cut:]
         lines.append(line.rstrip())
     return lines
+
+
+def project_message(error: str) -> str:
+    """The message of an error that stopped dbt; for one the project's on-run-start hooks
+    raised (a bad input file, a missing setting), without dbt's heading and the macros' call
+    chain around it: the message says what is wrong and what to do, and dbt's log keeps the
+    rest."""
+    lines = error.strip().splitlines()
+    if not lines or not lines[0].startswith(HOOK_ERROR_HEADING) or "on-run-start" not in lines[0]:
+        return error.strip()
+    kept = [line for line in lines[1:] if not line.strip().startswith(MACRO_TRACE)]
+    return textwrap.dedent("\n".join(kept)).strip()
 
 
 def stage_of(resource_type: str, path: str) -> str | None:
@@ -326,7 +343,7 @@ class Progress:
                 else:
                     self.errors.append([f"ERROR: {text.strip()}"])
         elif name == "MainEncounteredError":
-            self.errors.append([f"ERROR: {data.exc.strip()}"])
+            self.errors.append([f"ERROR: {project_message(data.exc)}"])
         elif name == "EndOfRunSummary" and data.keyboard_interrupt:
             self.interrupted = True
         elif name == "StatsLine":
